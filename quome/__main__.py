@@ -1,0 +1,5 @@
+import sys
+
+from quome.cli import main
+
+sys.exit(main())
