@@ -310,4 +310,4 @@ def check_stacks_together(loaded: Sequence[LoadedSpec]) -> None:
                 f"zone '{other.spec.residency}' (stack '{other.stack}'); each zone needs its own account(s)"
             )
     if problems:
-        raise ConfigError("stacks", [p for p in problems])
+        raise ConfigError("stacks", problems)

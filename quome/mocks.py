@@ -101,6 +101,10 @@ class AwsLikeMocks(Mocks):
                 "vpcConfig": {**state.get("vpcConfig", {}), "clusterSecurityGroupId": f"sg-{suffix}c"},
                 "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{suffix.upper()}"}]}],
             }
+        if token == "aws:secretsmanager/secret:Secret":
+            secret_name = state.get("name") or f"{name}-{suffix[:7]}"
+            arn = f"arn:{PARTITION}:secretsmanager:{region}:{account}:secret:{secret_name}-{suffix[:6]}"
+            return arn, {"arn": arn, "name": secret_name}
         if module == "ec2" or module == "vpc":
             prefix = {
                 "vpc": "vpc", "subnet": "subnet", "securityGroup": "sg", "routeTable": "rtb",

@@ -23,7 +23,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockMonitor, set_mocks
 from pulumi.runtime.sync_await import _sync_await
 
-from components.config import ConfigError, LoadedSpec, parse_spec
+from components.config import ConfigError, LoadedSpec, check_stacks_together, parse_spec
 from quome.mocks import AwsLikeMocks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +82,24 @@ def read_stack_file(stack: str, project_root: Path = PROJECT_ROOT) -> StackFile:
 def load_spec(stack: str, project_root: Path = PROJECT_ROOT) -> LoadedSpec:
     stack_file = read_stack_file(stack, project_root)
     return LoadedSpec(stack, stack_file.source, parse_spec(stack_file.config, stack_file.source))
+
+
+def stack_names(project_root: Path = PROJECT_ROOT) -> list[str]:
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in (project_root / "stacks").glob("Pulumi.*.yaml"))
+
+
+def load_all_specs(project_root: Path = PROJECT_ROOT) -> list[LoadedSpec]:
+    """Every stack file, validated alone and then together (baseline owners, zone accounts)."""
+    loaded, problems = [], []
+    for stack in stack_names(project_root):
+        try:
+            loaded.append(load_spec(stack, project_root))
+        except ConfigError as error:
+            problems.extend(str(error).splitlines())
+    if problems:
+        raise ConfigError("stacks", problems)
+    check_stacks_together(loaded)
+    return loaded
 
 
 def _engine_config(config: Mapping[str, Any]) -> dict[str, str]:
@@ -247,6 +265,8 @@ def plan_stack(stack: str, project_root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """
     stack_file = read_stack_file(stack, project_root)
     spec = parse_spec(stack_file.config, stack_file.source)
+    # A stack is only valid beside its siblings: one baseline owner per account/region, one zone per account.
+    load_all_specs(project_root)
     try:
         plan = run_program(stack_file, spec.account_id, spec.region, project_root)
     except ConfigError:
