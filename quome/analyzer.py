@@ -439,7 +439,8 @@ class AnalyzerSession:
     def start(self) -> None:
         if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
             raise AnalyzerError(f"{self.pack_dir}: no PulumiPolicy.yaml; not a policy pack directory")
-        env = dict(os.environ)
+        # Only this stack's config: nothing inherited from a PULUMI_CONFIG around us.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
         env.update(self.context.env())
         # runpy.run_path(".") puts the pack dir on sys.path; PYTHONPATH makes that explicit, so the
         # pack's own package (hipaa_pack) resolves from the pack dir and not from anything else.
@@ -649,11 +650,12 @@ def _pulumi_process_state(env: Mapping[str, str]) -> Iterator[None]:
     import pulumi.runtime.config as runtime_config
     import pulumi.runtime.settings as runtime_settings
 
-    saved_env = {k: os.environ.get(k) for k in (*env, "PULUMI_CONFIG")}
+    saved_env = {k: os.environ.get(k) for k in (*env, *(k for k in os.environ if k.startswith("PULUMI_CONFIG")))}
     default_config = contextvars.Context().run(runtime_config.CONFIG.get)
     saved_config = dict(default_config)
     saved_settings = dict(runtime_settings.SETTINGS.__dict__)
-    os.environ.pop("PULUMI_CONFIG", None)
+    for key in [k for k in os.environ if k.startswith("PULUMI_CONFIG")]:
+        del os.environ[key]
     os.environ.update(env)
     try:
         yield

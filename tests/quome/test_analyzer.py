@@ -403,3 +403,14 @@ def test_configure_request_carries_levels_and_properties():
     assert req.policyConfig["a"].enforcementLevel == proto.REMEDIATE
     assert json_format.MessageToDict(req.policyConfig["a"].properties) == {"n": 3.0, "l": ["x"]}
     assert req.policyConfig["b"].enforcementLevel == proto.DISABLED
+
+
+@pytest.mark.parametrize("in_process", [False, True])
+def test_only_the_stacks_config_reaches_the_pack(monkeypatch, in_process):
+    # A PULUMI_CONFIG in quome's own environment must not leak into the pack's view of the stack.
+    monkeypatch.setenv("PULUMI_CONFIG", '{"aws:region": "us-east-1"}')
+    context = StackContext(project="quome-platform", stack="fixture", tags={"quome:environment": "t"})
+    ev = run_pack(MINI_PACK, build_requests(fixture_plan(), context), defaults, in_process=in_process)
+    messages = [d.message.splitlines()[-1] for d in ev.stack_response.diagnostics]
+    assert "default-bucket deploys to None; allowed: eu-central-1" in messages
+    assert os.environ["PULUMI_CONFIG"] == '{"aws:region": "us-east-1"}'
