@@ -825,3 +825,29 @@ def run_pack(pack_dir: Path, requests: RequestSet, resolve_config: ConfigResolve
     backend_cls = InProcessAnalyzer if in_process else AnalyzerSession
     with backend_cls(pack_dir, requests.context, workers=workers) as backend:
         return evaluate(backend, requests, resolve_config, version)
+
+
+def time_backends(pack_dir: Path, requests: RequestSet, resolve_config: ConfigResolver, *,
+                  repeat: int = 3) -> dict[str, Any]:
+    """Median wall time of one check through each backend, split into start and evaluate.
+
+    "start" is the process launch up to a connected channel (nothing for in-process), "evaluate"
+    the whole RPC sequence, "total" includes stopping. For `quome bench` and capacity planning.
+    """
+    import statistics
+    import time
+
+    version = read_pack_version(pack_dir)
+    out: dict[str, Any] = {"resources": len(requests.resources)}
+    for label, cls in (("subprocess", AnalyzerSession), ("in_process", InProcessAnalyzer)):
+        runs = []
+        for _ in range(max(1, repeat)):
+            t0 = time.perf_counter()
+            with cls(pack_dir, requests.context) as backend:
+                t1 = time.perf_counter()
+                evaluate(backend, requests, resolve_config, version)
+                t2 = time.perf_counter()
+            runs.append((t1 - t0, t2 - t1, time.perf_counter() - t0))
+        out[label] = {key: round(statistics.median(r[i] for r in runs), 4)
+                      for i, key in enumerate(("start_s", "evaluate_s", "total_s"))}
+    return out

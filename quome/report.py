@@ -319,7 +319,9 @@ def render_sarif(result: CheckResult) -> str:
     rules = [_rule(result.policies[n], result.levels.get(n, result.policies[n].enforcement)) for n in names]
     results = []
     for v in result.violations:
-        fingerprint = hashlib.sha256(f"{v.policy}\0{v.urn}\0{v.message}".encode()).hexdigest()
+        # Stable across runs: the resource's URN and policy verbatim, plus the message's digest so
+        # two distinct findings of one policy on one resource stay two alerts.
+        fingerprint = f"{v.urn}|{v.policy}|{hashlib.sha256(v.message.encode()).hexdigest()[:16]}"
         entry: dict[str, Any] = {
             "ruleId": v.policy,
             "level": _sarif_level(v.enforcement),

@@ -24,6 +24,7 @@ from quome.analyzer import (
     read_pack_version,
     run_pack,
     split_urn,
+    time_backends,
 )
 from quome.policy_config import resolve_policy_config
 from quome.report import build_result
@@ -414,3 +415,14 @@ def test_only_the_stacks_config_reaches_the_pack(monkeypatch, in_process):
     messages = [d.message.splitlines()[-1] for d in ev.stack_response.diagnostics]
     assert "default-bucket deploys to None; allowed: eu-central-1" in messages
     assert os.environ["PULUMI_CONFIG"] == '{"aws:region": "us-east-1"}'
+
+
+def test_time_backends_reports_both_paths():
+    reqs = build_requests(synthetic_plan(40), CONTEXT)
+    timing = time_backends(MINI_PACK, reqs, defaults, repeat=1)
+    assert timing["resources"] == 41
+    for label in ("subprocess", "in_process"):
+        assert set(timing[label]) == {"start_s", "evaluate_s", "total_s"}
+        assert 0 <= timing[label]["start_s"] <= timing[label]["total_s"]
+    # The subprocess pays for a Python start and gRPC; in-process does not.
+    assert timing["subprocess"]["start_s"] > timing["in_process"]["start_s"]
