@@ -1,0 +1,309 @@
+"""Small helpers the check modules share: type-token groups and safe readers for engine properties.
+
+Things every check author needs to know about `args.props` / `PolicyResource.props`:
+  * keys are the engine's camelCase names (enableKeyRotation, applyServerSideEncryptionByDefault);
+  * numbers arrive as floats (365.0), so compare with as_int();
+  * some booleans are strings in pulumi-aws (LaunchTemplate ebs.encrypted is "true"): use as_bool();
+  * mappings and lists are pulumi-policy proxies (collections.abc Mapping / Sequence, not dict /
+    list), so test with the ABCs, as these helpers do;
+  * reading a value that is unknown during preview raises pulumi_policy's UnknownValueError. These
+    helpers let it propagate on purpose: the analyzer turns it into an advisory "can't run policy
+    during preview" instead of a wrong verdict.
+  * stack policies see resource OUTPUTS; joins between resources go through property_dependencies
+    (known during preview), never through ids or ARNs (often unknown during preview).
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Optional
+
+from pulumi_policy import PolicyResource, StackValidationArgs
+
+# ------------------------------------------------------------------------------------ type tokens
+# Sets, so a check can write `args.resource_type in BUCKET_TOKENS`. Each S3 side-by-side resource
+# keeps its deprecated ...V2 alias; aws:alb/... is a separate token family for the same resources
+# as aws:lb/..., and Pulumi policies match on the exact token.
+
+BUCKET_TOKENS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+BUCKET_SSE_TOKENS = frozenset({
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+})
+BUCKET_VERSIONING_TOKENS = frozenset({
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketVersioningV2:BucketVersioningV2",
+})
+BUCKET_LOGGING_TOKENS = frozenset({
+    "aws:s3/bucketLogging:BucketLogging",
+    "aws:s3/bucketLoggingV2:BucketLoggingV2",
+})
+BUCKET_OBJECT_LOCK_TOKENS = frozenset({
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+})
+BUCKET_LIFECYCLE_TOKENS = frozenset({
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+})
+BUCKET_ACL_TOKENS = frozenset({"aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"})
+BUCKET_POLICY_TOKENS = frozenset({"aws:s3/bucketPolicy:BucketPolicy"})
+BUCKET_PUBLIC_ACCESS_BLOCK_TOKENS = frozenset({"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"})
+BUCKET_OWNERSHIP_TOKENS = frozenset({"aws:s3/bucketOwnershipControls:BucketOwnershipControls"})
+
+LB_TOKENS = frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"})
+LISTENER_TOKENS = frozenset({"aws:lb/listener:Listener", "aws:alb/listener:Listener"})
+TARGET_GROUP_TOKENS = frozenset({"aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"})
+
+KMS_KEY_TOKENS = frozenset({"aws:kms/key:Key"})
+KMS_KEY_POLICY_TOKENS = frozenset({"aws:kms/keyPolicy:KeyPolicy"})
+AWS_PROVIDER_TOKENS = frozenset({"pulumi:providers:aws"})
+
+K8S_NAMESPACE_TOKENS = frozenset({"kubernetes:core/v1:Namespace"})
+K8S_POD_TOKEN = "kubernetes:core/v1:Pod"
+K8S_CRONJOB_TOKEN = "kubernetes:batch/v1:CronJob"
+# Workloads whose pod spec sits at spec.template.spec.
+K8S_TEMPLATE_WORKLOAD_TOKENS = frozenset({
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:apps/v1:ReplicaSet",
+    "kubernetes:batch/v1:Job",
+})
+K8S_WORKLOAD_TOKENS = K8S_TEMPLATE_WORKLOAD_TOKENS | {K8S_POD_TOKEN, K8S_CRONJOB_TOKEN}
+
+# ------------------------------------------------------------------------------------ conventions
+LOG_SINK_TAG = "quome:log-sink"
+TENANT_LABEL = "quome.io/tenant"
+DEFAULT_SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+
+_MISSING = object()
+
+
+# ------------------------------------------------------------------------------------ readers
+
+
+def dig(props: Any, path: str, default: Any = None) -> Any:
+    """props["a"]["b"]["c"] for path "a.b.c", or `default` when any step is missing.
+
+    A numeric segment indexes a list ("rules.0.bucketKeyEnabled"). Map keys containing dots cannot
+    be expressed here; use labels()/tags() or index the mapping directly for those.
+    """
+    current: Any = props
+    for segment in path.split("."):
+        if isinstance(current, Mapping):
+            current = current.get(segment, _MISSING)
+        elif _is_list(current) and segment.isdigit():
+            index = int(segment)
+            current = current[index] if index < len(current) else _MISSING
+        else:
+            current = _MISSING
+        if current is _MISSING or current is None:
+            return default
+    return current
+
+
+def as_bool(value: Any) -> Optional[bool]:
+    """True/False for real booleans and the strings "true"/"false" (any case); None otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered == "true":
+            return True
+        if lowered == "false":
+            return False
+    return None
+
+
+def as_int(value: Any) -> Optional[int]:
+    """An integer from an int, an integral float (365.0, how the engine sends numbers) or a digit string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+        return int(value)
+    return None
+
+
+def as_list(value: Any) -> list[Any]:
+    """[] for None, the items of a list, [value] for a scalar (IAM Action/Resource may be either)."""
+    if value is None:
+        return []
+    if _is_list(value):
+        return list(value)
+    return [value]
+
+
+def plain(value: Any) -> Any:
+    """A deep copy made of dict/list: turns pulumi-policy proxies into ordinary Python values."""
+    if isinstance(value, Mapping):
+        return {key: plain(value[key]) for key in value}
+    if _is_list(value):
+        return [plain(item) for item in value]
+    return value
+
+
+def shown(value: Any) -> str:
+    """How a found value is written in a violation message: unset, true/false, 365, 'text'."""
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value)
+    return json.dumps(plain(value), sort_keys=True)
+
+
+def tags(props: Any) -> Mapping[str, str]:
+    """The resource's own `tags`. Not `tagsAll`: provider default tags only show up there, and a
+    control must not pass because of a tag the component never set."""
+    value = props.get("tags") if isinstance(props, Mapping) else None
+    return value if isinstance(value, Mapping) else {}
+
+
+def is_log_sink(props: Any) -> bool:
+    """True for buckets tagged quome:log-sink (they receive AWS log delivery, which needs SSE-S3)."""
+    return LOG_SINK_TAG in tags(props)
+
+
+def log_sink_kind(props: Any) -> Optional[str]:
+    """The value of the quome:log-sink tag (e.g. "alb-access-logs"), or None when untagged."""
+    return tags(props).get(LOG_SINK_TAG)
+
+
+AWS_MANAGED_ALIAS_RE = re.compile(r"(^|:)alias/aws/")
+
+
+def is_aws_managed_alias(key_reference: Any) -> bool:
+    """True for AWS-managed key aliases (alias/aws/s3, arn:...:alias/aws/ebs), which no key policy of
+    ours governs; a customer-managed key id, ARN or alias returns False."""
+    return isinstance(key_reference, str) and bool(AWS_MANAGED_ALIAS_RE.search(key_reference))
+
+
+# ------------------------------------------------------------------------------------ IAM / policy JSON
+
+
+class PolicyDocumentError(ValueError):
+    """A policy property holds a string that is not a JSON object."""
+
+
+def parse_policy_document(value: Any) -> Optional[dict[str, Any]]:
+    """An IAM / KMS / bucket policy as a dict, whether it arrived as a JSON string or an object.
+
+    None when the property is unset or empty; PolicyDocumentError when it is not a JSON object, so
+    the check can report it instead of guessing.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as e:
+            raise PolicyDocumentError(f"policy is not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    if not isinstance(value, Mapping):
+        raise PolicyDocumentError(f"policy is a JSON {type(value).__name__}, not an object")
+    return plain(value)
+
+
+def statements(document: Optional[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The Statement entries of a policy document; a single statement object becomes a one-item list."""
+    if not document:
+        return []
+    return [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
+
+
+# ------------------------------------------------------------------------------------ stack joins
+
+
+def resources_of(args: StackValidationArgs, tokens: Iterable[str] | str) -> list[PolicyResource]:
+    """The stack's resources whose type is one of `tokens` (a token or a collection of tokens)."""
+    wanted = {tokens} if isinstance(tokens, str) else set(tokens)
+    return [r for r in args.resources if r.resource_type in wanted]
+
+
+def joined(resource: PolicyResource, prop: str) -> list[str]:
+    """URNs of the resources the input `prop` of `resource` was built from.
+
+    E.g. for BucketServerSideEncryptionConfiguration(bucket=bucket.id), joined(sse, "bucket") is
+    [bucket.urn]. A literal value (a bucket name typed as a string) creates no dependency, so it
+    joins nothing: components must pass the other resource's output.
+    """
+    return [dependency.urn for dependency in resource.property_dependencies.get(prop, [])]
+
+
+def by_joined_urn(resources: Iterable[PolicyResource], prop: str) -> dict[str, list[PolicyResource]]:
+    """Reverse index of joined(): target URN -> the resources whose `prop` points at it.
+
+    by_joined_urn(resources_of(args, BUCKET_SSE_TOKENS), "bucket").get(bucket.urn, []) is the list
+    of SSE configurations of one bucket.
+    """
+    index: dict[str, list[PolicyResource]] = {}
+    for resource in resources:
+        for urn in joined(resource, prop):
+            index.setdefault(urn, []).append(resource)
+    return index
+
+
+# ------------------------------------------------------------------------------------ Kubernetes
+
+
+def labels(props: Any) -> Mapping[str, str]:
+    """metadata.labels of a Kubernetes object ({} when unset)."""
+    value = dig(props, "metadata.labels")
+    return value if isinstance(value, Mapping) else {}
+
+
+def k8s_name(props: Any, fallback: str) -> str:
+    """metadata.name, or the Pulumi resource name when the object is auto-named."""
+    name = dig(props, "metadata.name")
+    return name if isinstance(name, str) and name else fallback
+
+
+def k8s_namespace(props: Any) -> str:
+    """metadata.namespace; Kubernetes puts objects without one into "default"."""
+    namespace = dig(props, "metadata.namespace")
+    return namespace if isinstance(namespace, str) and namespace else "default"
+
+
+def pod_spec(resource_type: str, props: Any) -> Optional[Mapping[str, Any]]:
+    """The pod spec of a workload (the catalog's `podSpec`), or None for other types / when absent.
+
+    Pod: spec; Deployment, StatefulSet, DaemonSet, ReplicaSet, Job: spec.template.spec;
+    CronJob: spec.jobTemplate.spec.template.spec.
+    """
+    if resource_type == K8S_POD_TOKEN:
+        spec = dig(props, "spec")
+    elif resource_type in K8S_TEMPLATE_WORKLOAD_TOKENS:
+        spec = dig(props, "spec.template.spec")
+    elif resource_type == K8S_CRONJOB_TOKEN:
+        spec = dig(props, "spec.jobTemplate.spec.template.spec")
+    else:
+        return None
+    return spec if isinstance(spec, Mapping) else None
+
+
+def containers(spec: Optional[Mapping[str, Any]], include_init: bool = True) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(kind, container) for containers, then initContainers and ephemeralContainers; kind is the
+    list's key, so messages can say "initContainers[0] 'migrate'"."""
+    if not spec:
+        return
+    kinds = ("containers", "initContainers", "ephemeralContainers") if include_init else ("containers",)
+    for kind in kinds:
+        for container in as_list(spec.get(kind)):
+            if isinstance(container, Mapping):
+                yield kind, container
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
