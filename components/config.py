@@ -14,6 +14,7 @@ from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from components.address_plan import address_problems
 from components.cluster_spec import ClusterSpec
 from components.network_spec import NetworkSpec
 from components.residency import RESIDENCY_ZONES
@@ -258,6 +259,7 @@ def _decode(key: str, value: Any) -> Any:
         except json.JSONDecodeError:
             return value
     return value
+    problems.extend(address_problems(spec.network, spec.organizations))
 
 
 def parse_spec(raw_config: Mapping[str, Any], source: str) -> PlatformSpec:
