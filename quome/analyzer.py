@@ -447,8 +447,10 @@ class AnalyzerSession:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(self.pack_dir), env.get("PYTHONPATH", "")) if p)
         env["PYTHONUNBUFFERED"] = "1"
         # The CLI passes the engine address and "." with cwd = the pack dir; a Python pack never
-        # dials the engine, so a closed port (127.0.0.1:1) is enough.
-        self._proc = subprocess.Popen(
+        # dials the engine, so a closed port (127.0.0.1:1) is enough. The interpreter is quome's
+        # own, where the CLI's shim would use the pack's `virtualenv` option: offline there is one
+        # venv, and it has pulumi-policy.
+        proc = self._proc = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."],
             cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -457,9 +459,9 @@ class AnalyzerSession:
 
         def read_stdout() -> None:
             # Keep draining after the port line: a pack that prints must never block on a full pipe.
-            assert self._proc and self._proc.stdout
+            assert proc.stdout
             first = True
-            for raw in iter(self._proc.stdout.readline, b""):
+            for raw in iter(proc.stdout.readline, b""):
                 line = raw.decode("utf-8", "replace")
                 if first:
                     first_line.put(line)
@@ -470,8 +472,8 @@ class AnalyzerSession:
                 first_line.put(None)
 
         def read_stderr() -> None:
-            assert self._proc and self._proc.stderr
-            for raw in iter(self._proc.stderr.readline, b""):
+            assert proc.stderr
+            for raw in iter(proc.stderr.readline, b""):
                 self._stderr.append(raw.decode("utf-8", "replace"))
 
         for target in (read_stdout, read_stderr):
@@ -485,7 +487,7 @@ class AnalyzerSession:
             raise AnalyzerError(f"policy pack {self.pack_dir} did not report its gRPC port within "
                                 f"{self.startup_timeout:g}s{_tail(self._stderr)}") from None
         if line is None:
-            code = self._proc.wait(timeout=10)
+            code = proc.wait(timeout=10)
             self._join_readers()
             raise AnalyzerError(f"policy pack {self.pack_dir} exited with status {code} before reporting "
                                 f"its gRPC port{_tail(self._stderr)}")

@@ -426,3 +426,28 @@ def test_time_backends_reports_both_paths():
         assert 0 <= timing[label]["start_s"] <= timing[label]["total_s"]
     # The subprocess pays for a Python start and gRPC; in-process does not.
     assert timing["subprocess"]["start_s"] > timing["in_process"]["start_s"]
+
+
+def test_a_chatty_pack_cannot_block_on_a_full_pipe(tmp_path):
+    # 20 resources x 100 KB of stdout each is far past a pipe's 64 KB buffer.
+    pack = write_pack(tmp_path, """
+        import tmp_policies
+        from pulumi_policy import PolicyPack
+        PolicyPack("chatty", tmp_policies.POLICIES)
+    """, package="""
+        import sys
+        from pulumi_policy import ResourceValidationPolicy
+
+        def validate(args, report):
+            print("x" * 100_000)
+            sys.stderr.write("y" * 100_000 + "\\n")
+
+        POLICIES = [ResourceValidationPolicy("chatty", "Prints a lot.", validate=validate)]
+    """)
+    plan = {"project": "quome-platform", "stack": "s",
+            "resources": [resource("s", "aws:s3/bucket:Bucket", f"b{i}", {}) for i in range(20)]}
+    reqs = build_requests(plan, StackContext(project="quome-platform", stack="s"))
+    with AnalyzerSession(pack, reqs.context, rpc_timeout=30) as session:
+        ev = evaluate(session, reqs, defaults)
+    assert len(ev.analyze_responses) == 21
+    assert all(list(r.diagnostics) == [] for r in ev.analyze_responses)
