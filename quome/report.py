@@ -301,12 +301,18 @@ def _rule(info: PolicyInfo, level: str) -> dict[str, Any]:
         "help": {"text": "\n\n".join(text), "markdown": "\n\n".join(md)},
         "defaultConfiguration": {"level": _sarif_level(level), "enabled": level != "disabled"},
         "properties": {
-            "tags": ["security", "hipaa", *info.citations, *[t for t in info.tags if t not in info.citations]],
+            "tags": ["security", "hipaa", *info.citations, *_extra_tags(info)],
             "security-severity": _SECURITY_SEVERITY.get(info.severity, "5.0"),
             "precision": "high",
             "problem.severity": "error" if level in ("mandatory", "remediate") else "warning",
         },
     }
+
+
+def _extra_tags(info: PolicyInfo) -> list[str]:
+    """The pack's own tags, minus citations already listed and type tokens (JUnit scoping only)."""
+    cited = set(info.citations) | {f"hipaa:{c}" for c in info.citations}
+    return [t for t in info.tags if t not in cited and not _TYPE_TOKEN_RE.match(t)]
 
 
 def _sarif_level(enforcement: str) -> str:

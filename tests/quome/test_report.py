@@ -166,6 +166,15 @@ def test_sarif_is_structurally_what_code_scanning_accepts(result):
     assert json.loads(render_sarif(result))["runs"][0]["results"] == results
 
 
+def test_sarif_tags_skip_repeated_citations_and_type_tokens(result):
+    info = replace(result.policies["mini-residency"],
+                   tags=("hipaa:164.314(a)(2)(i)", "residency", "aws:s3/bucket:Bucket"))
+    res = replace(result, policies={**result.policies, "mini-residency": info})
+    rules = {r["id"]: r for r in json.loads(render_sarif(res))["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["mini-residency"]["properties"]["tags"] == [
+        "security", "hipaa", "164.308(a)(1)(ii)(B)", "164.314(a)(2)(i)", "residency"]
+
+
 def test_junit_has_one_case_per_policy_and_applicable_resource(result):
     root = ET.fromstring(render_junit(result))
     assert root.tag == "testsuites"
