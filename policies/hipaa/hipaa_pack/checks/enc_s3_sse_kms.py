@@ -1,0 +1,103 @@
+"""enc-s3-sse-kms: every bucket defaults to SSE-KMS with a customer-managed key.
+
+In pulumi-aws v7 default encryption is a separate resource (BucketServerSideEncryptionConfiguration)
+next to the bucket, so the check is a stack policy that joins the two through the configuration's
+`bucket` input.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pulumi_policy import PolicyResource, ReportViolation
+
+from ..catalog import CATALOG
+from ..factory import StackArgs, stack_policy
+from ..props import (
+    BUCKET_SSE_TOKENS,
+    BUCKET_TOKENS,
+    as_bool,
+    as_list,
+    by_joined_urn,
+    dig,
+    is_aws_managed_alias,
+    is_log_sink,
+    log_sink_kind,
+    resources_of,
+    shown,
+)
+
+CONTROL = CATALOG["enc-s3-sse-kms"]
+
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+SSE_S3_ALGORITHM = "AES256"
+
+
+def validate(args: StackArgs, report_violation: ReportViolation) -> None:
+    sse_by_bucket = by_joined_urn(resources_of(args, BUCKET_SSE_TOKENS), "bucket")
+    for bucket in resources_of(args, BUCKET_TOKENS):
+        configs = sse_by_bucket.get(bucket.urn, [])
+        log_sink = is_log_sink(bucket.props)
+        required = SSE_S3_ALGORITHM if log_sink else " or ".join(KMS_ALGORITHMS)
+        if not configs:
+            report_violation(f"bucket '{bucket.name}' has no BucketServerSideEncryptionConfiguration; "
+                             f"required one with sseAlgorithm {required}", bucket.urn)
+            continue
+        if len(configs) > 1:
+            # Two configurations overwrite each other on every update; one owner per bucket.
+            names = ", ".join(f"'{c.name}'" for c in configs)
+            report_violation(f"bucket '{bucket.name}' has {len(configs)} BucketServerSideEncryptionConfiguration "
+                             f"resources ({names}); required exactly one", bucket.urn)
+            continue
+        if log_sink:
+            _check_log_sink(args, bucket, configs[0], report_violation)
+        else:
+            _check_kms(bucket, configs[0], report_violation)
+
+
+def _default_rules(config: PolicyResource) -> list[Mapping]:
+    return [rule for rule in as_list(config.props.get("rules"))
+            if isinstance(rule, Mapping) and isinstance(rule.get("applyServerSideEncryptionByDefault"), Mapping)]
+
+
+def _check_kms(bucket: PolicyResource, config: PolicyResource, report_violation: ReportViolation) -> None:
+    rules = _default_rules(config)
+    if not rules:
+        report_violation(f"bucket '{bucket.name}': BucketServerSideEncryptionConfiguration '{config.name}' has no "
+                         f"applyServerSideEncryptionByDefault rule; required sseAlgorithm aws:kms", bucket.urn)
+    for rule in rules:
+        algorithm = dig(rule, "applyServerSideEncryptionByDefault.sseAlgorithm")
+        key = dig(rule, "applyServerSideEncryptionByDefault.kmsMasterKeyId")
+        if algorithm not in KMS_ALGORITHMS:
+            report_violation(f"bucket '{bucket.name}': sseAlgorithm is {shown(algorithm)}; "
+                             f"required aws:kms or aws:kms:dsse", bucket.urn)
+            continue
+        if not key:
+            report_violation(f"bucket '{bucket.name}': kmsMasterKeyId is unset, which means the AWS-managed "
+                             f"aws/s3 key; required a customer-managed KMS key", bucket.urn)
+        elif is_aws_managed_alias(key):
+            report_violation(f"bucket '{bucket.name}': kmsMasterKeyId is {shown(key)} (AWS-managed); "
+                             f"required a customer-managed KMS key", bucket.urn)
+        # S3 Bucket Keys cut KMS requests (and CloudTrail volume) per object; they do not exist
+        # for DSSE-KMS, so only aws:kms needs them.
+        bucket_key = rule.get("bucketKeyEnabled")
+        if algorithm == "aws:kms" and as_bool(bucket_key) is not True:
+            report_violation(f"bucket '{bucket.name}': bucketKeyEnabled is {shown(bucket_key)}; "
+                             f"required true with aws:kms", bucket.urn)
+
+
+def _check_log_sink(args: StackArgs, bucket: PolicyResource, config: PolicyResource,
+                    report_violation: ReportViolation) -> None:
+    # AWS log delivery (load-balancer access logs, S3 server access logs) writes only to buckets
+    # whose default encryption is SSE-S3, so a log sink cannot meet the SSE-KMS rule by design.
+    algorithms = [dig(rule, "applyServerSideEncryptionByDefault.sseAlgorithm") for rule in _default_rules(config)]
+    wrong = [a for a in algorithms if a != SSE_S3_ALGORITHM]
+    if not algorithms or wrong:
+        found = shown(wrong[0]) if wrong else "unset"
+        report_violation(f"log-sink bucket '{bucket.name}': sseAlgorithm is {found}; required AES256, "
+                         f"because AWS log delivery writes only to SSE-S3 buckets", bucket.urn)
+        return
+    args.not_applicable_to(bucket, f"log-sink bucket ({log_sink_kind(bucket.props)}) uses SSE-S3, "
+                                   f"the only encryption AWS log delivery supports")
+
+
+POLICY = stack_policy(CONTROL, validate)
