@@ -46,7 +46,7 @@ def gvisor_runtime_class(
     """A RuntimeClass for handler `runsc` that pins its pods to the pool's nodes and tolerates its taints."""
     return k8s.node.v1.RuntimeClass(
         resource_name,
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=class_name, labels=dict(labels or {})),
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=class_name, labels=dict(labels) if labels else None),
         handler=RUNTIME_HANDLER,
         overhead=k8s.node.v1.OverheadArgs(pod_fixed=dict(POD_OVERHEAD)),
         scheduling=k8s.node.v1.SchedulingArgs(
@@ -92,20 +92,24 @@ def encrypted_storage_class(
     )
 
 
-# CEL over the namespace's labels (a namespace without labels reads as an empty map).
-_LABELS = "has(namespaceObject.metadata.labels) ? namespaceObject.metadata.labels : {}"
+# CEL: a label read only after checking the namespace has labels and that one (no ternary over map types).
+_NS_LABELS = "namespaceObject.metadata.labels"
+
+
+def _namespace_label_equals(field: str, label: str) -> str:
+    return f"has({_NS_LABELS}) && '{label}' in {_NS_LABELS} && {field} == {_NS_LABELS}['{label}']"
+
+
 POD_RUNTIME_CLASS_RULE = (
     "request.resource.resource != 'pods' || ("
     "has(object.spec.runtimeClassName) && "
-    f"'{RUNTIME_CLASS_LABEL}' in variables.namespaceLabels && "
-    f"object.spec.runtimeClassName == variables.namespaceLabels['{RUNTIME_CLASS_LABEL}'])"
+    f"{_namespace_label_equals('object.spec.runtimeClassName', RUNTIME_CLASS_LABEL)})"
 )
 PVC_STORAGE_CLASS_RULE = (
     "request.resource.resource != 'persistentvolumeclaims' || ("
     "has(object.spec.storageClassName) && ("
     f"object.spec.storageClassName == '{DEFAULT_STORAGE_CLASS}' || ("
-    f"'{STORAGE_CLASS_LABEL}' in variables.namespaceLabels && "
-    f"object.spec.storageClassName == variables.namespaceLabels['{STORAGE_CLASS_LABEL}'])))"
+    f"{_namespace_label_equals('object.spec.storageClassName', STORAGE_CLASS_LABEL)})))"
 )
 
 
@@ -133,7 +137,6 @@ def tenant_admission_policy(
                     )
                 ],
             ),
-            variables=[k8s.admissionregistration.v1.VariableArgs(name="namespaceLabels", expression=_LABELS)],
             validations=[
                 k8s.admissionregistration.v1.ValidationArgs(
                     expression=POD_RUNTIME_CLASS_RULE,
