@@ -106,6 +106,10 @@ class CloudHsm(SpecModel):
     """Phase 2: the PEM of the certificate that signed the cluster's CSR, after initialisation."""
     kmsuser_password: str | None = None
     """Phase 2: password of the `kmsuser` crypto user (a Pulumi secret)."""
+    key_store_connected: bool = False
+    """Phase 3: the key store was connected (`aws kms connect-custom-key-store`); keys may live in it."""
+    key_generation: int = Field(default=1, ge=1, le=100)
+    """CloudHSM-backed keys rotate by generation (docs/runbooks/rotate-cloudhsm-keys.md)."""
 
     @model_validator(mode="after")
     def _phase_two_is_complete(self) -> "CloudHsm":
@@ -115,12 +119,19 @@ class CloudHsm(SpecModel):
             )
         if self.trust_anchor_certificate is not None and not self.enabled:
             raise ValueError("phase 2 settings need enabled: true")
+        if self.key_store_connected and self.trust_anchor_certificate is None:
+            raise ValueError("keyStoreConnected (phase 3) needs the phase 2 settings trustAnchorCertificate and kmsuserPassword")
         return self
 
     @property
     def key_store_ready(self) -> bool:
         """Phase 2: the cluster is initialised and KMS may connect the custom key store."""
         return self.enabled and self.trust_anchor_certificate is not None
+
+    @property
+    def hsm_keys_ready(self) -> bool:
+        """Phase 3: the store is connected and keys may be created in it."""
+        return self.key_store_ready and self.key_store_connected
 
 
 class Features(SpecModel):

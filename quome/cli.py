@@ -11,12 +11,13 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from quome import check, plan
+    from quome import bench, check, plan
 
     parser = argparse.ArgumentParser(prog="quome", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
     plan.register(subparsers)
     check.register(subparsers)
+    bench.register(subparsers)
     return parser
 
 

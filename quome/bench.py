@@ -1,0 +1,122 @@
+"""`quome bench`: how long planning and checking take, for the dev stack grown to N organizations.
+
+Speed targets live here, never in timed tests: `quome plan --stack dev --json` under 20 s, and the
+default check (subprocess + gRPC, as the CLI runs the pack) at most 10% of the planning time. Prints
+one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from quome.plan import PROJECT_ROOT, plan_stack
+
+BASE_STACK = "dev"
+# One organization in ten is enterprise (dedicated segment and node pool), the rest share the pools.
+ENTERPRISE_EVERY = 10
+
+
+def synthetic_stack(base: dict[str, Any], organizations: int) -> dict[str, Any]:
+    """The base stack file with `organizations` valid organizations in its residency."""
+    document = copy.deepcopy(base)
+    config = document["config"]
+    residency = config["quome:residency"]
+    config["quome:organizations"] = [
+        {
+            "id": f"org-{index:03d}",
+            "displayName": f"Benchmark organization {index}",
+            "tier": "enterprise" if index % ENTERPRISE_EVERY == 0 else "standard",
+            "residency": residency,
+        }
+        for index in range(organizations)
+    ]
+    return document
+
+
+def _project_copy(stack: str, document: dict[str, Any], policy_config: Path) -> Path:
+    """A throwaway project root: the real program and pack, one synthetic stack file."""
+    root = Path(tempfile.mkdtemp(prefix="quome-bench-"))
+    for entry in ("__main__.py", "components", "policies"):
+        os.symlink(PROJECT_ROOT / entry, root / entry)
+    (root / "stacks").mkdir()
+    (root / "stacks" / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    if policy_config.is_file():
+        shutil.copy(policy_config, root / "stacks" / f"policy.{stack}.json")
+    return root
+
+
+def _timed(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    durations, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = action()
+        durations.append(time.perf_counter() - started)
+    return statistics.median(durations), result
+
+
+def measure(organizations: int, repeat: int) -> dict[str, Any]:
+    from quome.check import check_plan
+
+    base = yaml.safe_load((PROJECT_ROOT / "stacks" / f"Pulumi.{BASE_STACK}.yaml").read_text())
+    stack = f"bench-{organizations}"
+    root = _project_copy(
+        stack, synthetic_stack(base, organizations), PROJECT_ROOT / "stacks" / f"policy.{BASE_STACK}.json"
+    )
+    try:
+        plan_seconds, plan = _timed(lambda: plan_stack(stack, root), repeat)
+        check_seconds, result = _timed(lambda: check_plan(plan, root=root), repeat)
+        in_process_seconds, _ = _timed(lambda: check_plan(plan, root=root, in_process=True), repeat)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    summary = result.to_dict()["summary"]
+    return {
+        "organizations": organizations,
+        "resources": len(plan["resources"]),
+        "repeat": repeat,
+        "plan_seconds": round(plan_seconds, 3),
+        "check_seconds": round(check_seconds, 3),
+        "check_in_process_seconds": round(in_process_seconds, 3),
+        "check_to_plan_ratio": round(check_seconds / plan_seconds, 3),
+        "check_within_10_percent": check_seconds <= 0.10 * plan_seconds,
+        "plan_within_20_seconds": plan_seconds < 20.0,
+        "mandatory_violations": summary["mandatory"],
+        "advisory_violations": summary["advisory"],
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def _org_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--orgs {text!r}: expected comma-separated whole numbers, e.g. 2,25,100") from None
+    if not counts or any(count < 0 or count > 500 for count in counts):
+        raise argparse.ArgumentTypeError(f"--orgs {text!r}: each count must be from 0 to 500")
+    return counts
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("bench", help="time plan and check for the dev stack grown to N organizations")
+    parser.add_argument("--orgs", type=_org_counts, default=[2, 25, 100], help="organization counts, e.g. 2,25,100")
+    parser.add_argument("--repeat", type=int, default=3, choices=range(1, 21), metavar="N", help="runs per figure (median)")
+    parser.set_defaults(func=run)
+
+
+def run(ns) -> int:
+    for count in ns.orgs:
+        sys.stdout.write(json.dumps(measure(count, ns.repeat)) + "\n")
+        sys.stdout.flush()
+    return 0
