@@ -1,0 +1,173 @@
+"""AccountBaseline: the account and region singletons, value by value, and who owns the global ones."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components.account_baseline import (
+    AccountBaseline,
+    AccountBaselineArgs,
+    config_service_linked_role_arn,
+    key_grants,
+    owns_account_globals,
+)
+from components.keys import KeyUseGrant
+from components.providers import aws_provider
+from tests.harness import ACCOUNT, REGION, build, make_spec, of_type, one
+
+STORAGE_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/storage-key"
+LOGS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/logs-key"
+AUDIT = f"quome-audit-{ACCOUNT}-{REGION}"
+
+
+def build_baseline(spec=None, **changes: Any):
+    spec = spec or make_spec(ownsAccountBaseline=True)
+
+    def body() -> None:
+        provider = aws_provider("aws", spec)
+        # Stands in for the audit bucket policy that admits AWS Config.
+        ready = aws.s3.BucketPolicy(
+            "audit-policy", bucket=AUDIT, policy="{}", opts=pulumi.ResourceOptions(provider=provider)
+        )
+        args = AccountBaselineArgs.from_spec(
+            spec,
+            storage_key_arn=STORAGE_KEY,
+            logs_key_arn=LOGS_KEY,
+            audit_bucket_name=AUDIT,
+            audit_delivery_ready=(ready,),
+        )
+        AccountBaseline("b", dataclasses.replace(args, **changes), provider=provider)
+
+    return build(body, region=spec.region, account=spec.account_id)
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return build_baseline()
+
+
+def test_ebs_encryption_by_default_with_the_storage_key(plan):
+    assert one(plan, "aws:ebs/encryptionByDefault:EncryptionByDefault").inputs["enabled"] is True
+    assert one(plan, "aws:ebs/defaultKmsKey:DefaultKmsKey").inputs["keyArn"] == STORAGE_KEY
+
+
+def test_s3_account_public_access_block_has_all_four_flags(plan):
+    block = one(plan, "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock")
+    assert block.inputs == {
+        "accountId": ACCOUNT,
+        "blockPublicAcls": True,
+        "blockPublicPolicy": True,
+        "ignorePublicAcls": True,
+        "restrictPublicBuckets": True,
+    }
+
+
+def test_guardduty_detector_with_eks_runtime_s3_and_malware_features(plan):
+    detector = one(plan, "aws:guardduty/detector:Detector")
+    assert detector.inputs["enable"] is True
+    assert detector.inputs["findingPublishingFrequency"] == "FIFTEEN_MINUTES"
+    assert "datasources" not in detector.inputs  # deprecated in favour of DetectorFeature
+    features = {r.inputs["name"]: r for r in of_type(plan, "aws:guardduty/detectorFeature:DetectorFeature")}
+    assert sorted(features) == ["EBS_MALWARE_PROTECTION", "EKS_AUDIT_LOGS", "RUNTIME_MONITORING", "S3_DATA_EVENTS"]
+    assert "EKS_RUNTIME_MONITORING" not in features  # AWS accepts only one of the two runtime features
+    for feature in features.values():
+        assert feature.inputs["status"] == "ENABLED"
+        assert feature.property_dependencies["detectorId"] == [detector.urn]
+    assert features["RUNTIME_MONITORING"].inputs["additionalConfigurations"] == [
+        {"name": "EKS_ADDON_MANAGEMENT", "status": "ENABLED"}
+    ]
+    assert "additionalConfigurations" not in features["EKS_AUDIT_LOGS"].inputs
+
+
+def test_security_hub_without_default_standards_and_two_explicit_subscriptions(plan):
+    hub = one(plan, "aws:securityhub/account:Account")
+    assert hub.inputs["enableDefaultStandards"] is False
+    assert hub.inputs["autoEnableControls"] is True
+    assert hub.inputs["controlFindingGenerator"] == "SECURITY_CONTROL"
+    subscriptions = of_type(plan, "aws:securityhub/standardsSubscription:StandardsSubscription")
+    assert sorted(s.inputs["standardsArn"] for s in subscriptions) == [
+        f"arn:aws:securityhub:{REGION}::standards/aws-foundational-security-best-practices/v/1.0.0",
+        f"arn:aws:securityhub:{REGION}::standards/cis-aws-foundations-benchmark/v/3.0.0",
+    ]
+    assert all(hub.urn in s.dependencies for s in subscriptions)
+
+
+def test_config_records_everything_continuously_and_delivers_encrypted_to_the_audit_bucket(plan):
+    recorder = one(plan, "aws:cfg/recorder:Recorder")
+    assert recorder.inputs["name"] == "quome"
+    assert recorder.inputs["roleArn"] == config_service_linked_role_arn(ACCOUNT)
+    assert recorder.inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    assert recorder.inputs["recordingGroup"] == {"allSupported": True, "includeGlobalResourceTypes": True}
+    assert recorder.inputs["recordingMode"] == {"recordingFrequency": "CONTINUOUS"}
+    role = one(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    assert role.inputs["awsServiceName"] == "config.amazonaws.com"
+    assert role.urn in recorder.dependencies
+
+    channel = one(plan, "aws:cfg/deliveryChannel:DeliveryChannel")
+    assert channel.inputs["s3BucketName"] == AUDIT
+    assert channel.inputs["s3KeyPrefix"] == "config"
+    assert channel.inputs["s3KmsKeyArn"] == LOGS_KEY
+    assert channel.inputs["snapshotDeliveryProperties"] == {"deliveryFrequency": "TwentyFour_Hours"}
+    assert recorder.urn in channel.dependencies
+    assert one(plan, "aws:s3/bucketPolicy:BucketPolicy").urn in channel.dependencies
+
+    status = one(plan, "aws:cfg/recorderStatus:RecorderStatus")
+    assert status.inputs == {"name": "quome", "isEnabled": True}
+    assert channel.urn in status.dependencies
+
+
+def test_inspector_scans_ec2_and_ecr(plan):
+    enabler = one(plan, "aws:inspector2/enabler:Enabler")
+    assert enabler.inputs["accountIds"] == [ACCOUNT]
+    assert enabler.inputs["resourceTypes"] == ["EC2", "ECR"]
+
+
+def test_every_resource_uses_the_explicit_provider_and_nothing_is_protected(plan):
+    for resource in plan.registrations:
+        if resource.custom and not resource.type.startswith("pulumi:providers:"):
+            assert resource.provider is not None and "::default" not in resource.provider, resource.name
+        assert not resource.protect
+
+
+def test_outside_the_zone_home_region_the_account_global_singletons_are_left_to_the_home_stack():
+    spec = make_spec(**{"aws:region": "us-west-2", "ownsAccountBaseline": True})
+    assert not owns_account_globals(spec)
+    plan = build_baseline(spec)
+    assert of_type(plan, "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock") == []
+    assert of_type(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole") == []
+    recorder = one(plan, "aws:cfg/recorder:Recorder")
+    assert recorder.inputs["recordingGroup"] == {"allSupported": True, "includeGlobalResourceTypes": False}
+    assert recorder.inputs["roleArn"] == config_service_linked_role_arn(ACCOUNT)
+    # The regional singletons are still this stack's.
+    assert one(plan, "aws:guardduty/detector:Detector").inputs["enable"] is True
+    assert one(plan, "aws:ebs/encryptionByDefault:EncryptionByDefault").inputs["enabled"] is True
+
+
+@pytest.mark.parametrize(
+    ("region", "residency", "owns"),
+    [("us-east-1", "us", True), ("us-west-2", "us", False), ("eu-central-1", "eu", True), ("eu-west-1", "eu", False)],
+)
+def test_global_singletons_belong_to_the_baseline_stack_of_the_zone_home_region(region, residency, owns):
+    orgs = [{"id": "acme", "displayName": "Acme", "residency": residency}]
+    spec = make_spec(**{"aws:region": region, "residency": residency, "ownsAccountBaseline": True, "organizations": orgs})
+    assert owns_account_globals(spec) is owns
+    not_owner = make_spec(**{"aws:region": region, "residency": residency, "organizations": orgs})
+    assert owns_account_globals(not_owner) is False
+
+
+def test_a_stack_that_does_not_own_the_baseline_cannot_build_it_and_asks_for_no_grants():
+    spec = make_spec()
+    with pytest.raises(ValueError, match="ownsAccountBaseline is false"):
+        AccountBaselineArgs.from_spec(spec, storage_key_arn=STORAGE_KEY, logs_key_arn=LOGS_KEY, audit_bucket_name=AUDIT)
+    assert key_grants(spec) == ()
+
+
+def test_the_default_ebs_key_is_usable_through_ec2_by_the_account():
+    assert key_grants(make_spec(ownsAccountBaseline=True)) == (
+        KeyUseGrant(key="storage", via_services=("ec2",), allow_create_grant=True),
+    )
