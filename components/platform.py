@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import pulumi
 
+from components import account_baseline, audit_trail, cluster, organization
+from components.account_baseline import AccountBaseline, AccountBaselineArgs
+from components.audit_trail import AuditTrail, AuditTrailArgs, gather_delivery_grants
 from components.config import PlatformSpec
+from components.keys import Keys, KeysArgs, gather_grants
 from components.providers import aws_provider
 
 
@@ -26,7 +30,56 @@ class Platform(pulumi.ComponentResource):
         self.provider = aws_provider(f"{name}-aws", spec, opts=pulumi.ResourceOptions(parent=self))
 
         # --- section: keys and account baseline (components/keys.py, components/account_baseline.py)
+        # Modules that publish `key_grants(spec)`: one line each.
+        key_grant_sources = (
+            account_baseline.key_grants,
+            audit_trail.key_grants,
+            cluster.key_grants,
+            organization.key_grants,
+        )
+        self.keys = Keys(
+            f"{name}-keys",
+            KeysArgs.from_spec(
+                spec,
+                cloudtrail_arn=audit_trail.trail_arn(spec.account_id, spec.region),
+                grants=gather_grants(spec, key_grant_sources),
+                create_autoscaling_role=account_baseline.owns_account_globals(spec),
+                protect=self.protect_stateful,
+                retain_logs_key=self.retain_locked_data,
+            ),
+            provider=self.provider,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # The baseline itself is built after the audit trail below: AWS Config delivers into the audit bucket.
         # --- section: audit trail (components/audit_trail.py)
+        # Modules that publish `audit_delivery_grants(spec)`: one line each.
+        delivery_grant_sources = (account_baseline.audit_delivery_grants,)
+        self.audit_trail = AuditTrail(
+            f"{name}-audit",
+            AuditTrailArgs.from_spec(
+                spec,
+                logs_key_arn=self.keys.key_arn("logs"),
+                delivery_grants=gather_delivery_grants(spec, delivery_grant_sources),
+                protect=self.protect_stateful,
+                retain_locked_data=self.retain_locked_data,
+            ),
+            provider=self.provider,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.account_baseline = None
+        if spec.owns_account_baseline:
+            self.account_baseline = AccountBaseline(
+                f"{name}-baseline",
+                AccountBaselineArgs.from_spec(
+                    spec,
+                    storage_key_arn=self.keys.key_arn("storage"),
+                    logs_key_arn=self.keys.key_arn("logs"),
+                    audit_bucket_name=self.audit_trail.audit_bucket_name,
+                    audit_delivery_ready=(self.audit_trail.audit_bucket_policy,),
+                ),
+                provider=self.provider,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         # --- section: network (components/network.py)
         # --- section: cluster (components/cluster.py)
         # --- section: organizations (components/organization.py)
