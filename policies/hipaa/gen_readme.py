@@ -66,6 +66,39 @@ A matching, unexpired exemption makes a resource policy report *not applicable* 
 (`exemption for <name> expired on <date>: <reason>`) and the check runs as usual. Stack policies
 cannot mark single resources not applicable, so a waived finding is dropped and the policy reports
 one not-applicable entry listing every waived finding and every resource it does not apply to.
+
+## Writing a check
+
+A check is `hipaa/hipaa_pack/checks/<control id with - replaced by _>.py` and holds no prose: the
+title, citations, severity and remediation come from the catalog through the factory.
+
+```python
+from ..catalog import CATALOG
+from ..factory import resource_policy          # stack_policy for kind = "stack"
+from ..props import as_bool, shown
+
+CONTROL = CATALOG["aud-cloudtrail-log-validation"]
+
+
+def validate(args, report_violation):
+    value = args.props.get("enableLogFileValidation")
+    if as_bool(value) is not True:
+        report_violation(f"trail '{{args.name}}': enableLogFileValidation is {{shown(value)}}; required true", None)
+
+
+POLICY = resource_policy(CONTROL, validate)
+```
+
+* The factory only calls a resource check for the control's `resource_types`, fills config
+  defaults, and applies exemptions; the check never does any of that itself.
+* Messages name the resource and the setting found versus required; Pulumi prefixes the title.
+* Out of scope: `args.not_applicable(reason)` (resource checks) or
+  `args.not_applicable_to(resource, reason)` (stack checks), never a silent `return`.
+* Stack checks join resources with `props.resources_of`, `props.joined` and `props.by_joined_urn`
+  (property dependencies, which are known during preview).
+* Tests live in `tests/policies/checks/test_<module>.py` and use `tests/policies/fakes.py`
+  (`resource_args`, `stack_args`, `FakeResource`, `resolved_config`, `run`): one compliant fixture,
+  one failing case per deciding property, a not-applicable case, exact messages.
 """
 
 

@@ -248,6 +248,13 @@ def test_policy_metadata_comes_from_the_catalog():
         assert "exemptions" in policy.config_schema.properties
 
 
+def test_config_settings_a_check_reads_are_named_in_its_pass_condition():
+    for policy in POLICIES:
+        for setting in set(policy.config_schema.properties) - {"exemptions"}:
+            assert setting in CATALOG[policy.name].pass_condition, f"{policy.name}: {setting}"
+            assert "default" in policy.config_schema.properties[setting]
+
+
 # ------------------------------------------------------------------------------------ a bad catalog
 
 VALID_TOML = '''

@@ -1,0 +1,158 @@
+"""The shared property helpers, exercised on values shaped the way the analyzer delivers them."""
+import json
+
+import pytest
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+
+from hipaa_pack import props
+from tests.policies.fakes import FakeResource, engine_props, stack_args
+
+BUCKET = "aws:s3/bucket:Bucket"
+SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+
+
+def test_dig_walks_mappings_and_list_indexes_of_engine_props():
+    p = engine_props({"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]})
+    assert props.dig(p, "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm") == "aws:kms"
+    assert props.dig(p, "rules.1.applyServerSideEncryptionByDefault") is None
+    assert props.dig(p, "rules.x") is None
+    assert props.dig(p, "missing.deeper", default="n/a") == "n/a"
+    assert props.dig(engine_props({"a": None}), "a.b", default=0) == 0
+
+
+def test_dig_lets_unknown_values_raise_so_the_analyzer_defers_the_check():
+    with pytest.raises(UnknownValueError):
+        props.dig(engine_props({"kmsKeyId": UNKNOWN_STRING_VALUE}), "kmsKeyId")
+
+
+@pytest.mark.parametrize("value, expected", [
+    (True, True), (False, False), ("true", True), ("False", False), (" TRUE ", True),
+    ("yes", None), (None, None), (1, None)])
+def test_as_bool_reads_real_and_string_booleans(value, expected):
+    assert props.as_bool(value) is expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    (365, 365), (365.0, 365), ("30", 30), (365.5, None), (True, None), ("3e2", None), (None, None)])
+def test_as_int_accepts_the_floats_the_engine_sends(value, expected):
+    assert props.as_int(value) == expected
+
+
+def test_as_list_normalizes_iam_style_scalars():
+    assert props.as_list(None) == []
+    assert props.as_list("s3:GetObject") == ["s3:GetObject"]
+    assert props.as_list(engine_props({"a": ["x", "y"]})["a"]) == ["x", "y"]
+
+
+def test_numbers_arrive_as_floats_and_shown_writes_them_as_integers():
+    value = engine_props({"days": 365})["days"]
+    assert value == 365.0 and isinstance(value, float)
+    assert props.shown(value) == "365"
+    assert [props.shown(v) for v in (None, True, "aws:kms", 2.5)] == ["unset", "true", "'aws:kms'", "2.5"]
+    assert props.shown(engine_props({"m": {"b": 1, "a": [True]}})["m"]) == '{"a": [true], "b": 1.0}'
+
+
+def test_plain_turns_proxies_into_dicts_and_lists():
+    p = engine_props({"Statement": [{"Effect": "Allow", "Action": ["kms:Decrypt"]}]})
+    assert not isinstance(p, dict)
+    assert props.plain(p) == {"Statement": [{"Effect": "Allow", "Action": ["kms:Decrypt"]}]}
+    assert type(props.plain(p)["Statement"]) is list
+
+
+def test_tags_read_tags_never_tags_all():
+    p = engine_props({"tags": {"quome:log-sink": "s3-access-logs"}, "tagsAll": {"quome:purpose": "audit"}})
+    assert dict(props.tags(p)) == {"quome:log-sink": "s3-access-logs"}
+    assert props.is_log_sink(p) and props.log_sink_kind(p) == "s3-access-logs"
+    defaults_only = engine_props({"tagsAll": {"quome:log-sink": "s3-access-logs"}})
+    assert not props.is_log_sink(defaults_only) and props.log_sink_kind(defaults_only) is None
+
+
+@pytest.mark.parametrize("reference, managed", [
+    ("alias/aws/s3", True),
+    ("arn:aws:kms:eu-central-1:111122223333:alias/aws/ebs", True),
+    ("alias/quome-audit", False),
+    ("arn:aws:kms:eu-central-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", False),
+    ("arn:aws:kms:eu-central-1:111122223333:alias/awsome", False),
+    (None, False)])
+def test_is_aws_managed_alias(reference, managed):
+    assert props.is_aws_managed_alias(reference) is managed
+
+
+def test_parse_policy_document_accepts_json_strings_and_objects():
+    document = {"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "s3:*"}}
+    assert props.parse_policy_document(json.dumps(document)) == document
+    assert props.parse_policy_document(engine_props({"p": document})["p"]) == document
+    assert props.parse_policy_document(None) is None
+    assert props.parse_policy_document("  ") is None
+
+
+@pytest.mark.parametrize("value, message", [
+    ('{"Statement": [', r"policy is not valid JSON \(Expecting value at line 1 column 16\)"),
+    ("[1, 2]", "policy is a JSON list, not an object"),
+])
+def test_parse_policy_document_rejects_what_is_not_a_json_object(value, message):
+    with pytest.raises(props.PolicyDocumentError, match=message):
+        props.parse_policy_document(value)
+
+
+def test_statements_accepts_a_single_statement_object_or_a_list():
+    single = {"Statement": {"Effect": "Deny", "Action": "s3:*"}}
+    assert props.statements(single) == [{"Effect": "Deny", "Action": "s3:*"}]
+    assert props.statements({"Statement": [{"Effect": "Allow"}, "junk"]}) == [{"Effect": "Allow"}]
+    assert props.statements(None) == []
+
+
+def test_joins_follow_property_dependencies():
+    args = stack_args([
+        FakeResource(BUCKET, "audit"),
+        FakeResource(BUCKET, "logs"),
+        FakeResource(SSE, "audit-sse", property_dependencies={"bucket": "audit"}),
+        FakeResource(SSE, "stray-sse"),
+    ])
+    audit, logs, audit_sse, stray = args.resources
+    assert props.resources_of(args, props.BUCKET_TOKENS) == [audit, logs]
+    assert props.resources_of(args, SSE) == [audit_sse, stray]
+    assert props.joined(audit_sse, "bucket") == [audit.urn]
+    assert props.joined(stray, "bucket") == []
+    index = props.by_joined_urn(props.resources_of(args, props.BUCKET_SSE_TOKENS), "bucket")
+    assert index == {audit.urn: [audit_sse]}
+    assert audit_sse.dependencies == [audit]
+
+
+WORKLOADS = {
+    "kubernetes:core/v1:Pod": {"spec": {"runtimeClassName": "gvisor"}},
+    "kubernetes:apps/v1:Deployment": {"spec": {"template": {"spec": {"runtimeClassName": "gvisor"}}}},
+    "kubernetes:batch/v1:Job": {"spec": {"template": {"spec": {"runtimeClassName": "gvisor"}}}},
+    "kubernetes:batch/v1:CronJob": {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"runtimeClassName": "gvisor"}}}}}},
+}
+
+
+@pytest.mark.parametrize("resource_type", sorted(WORKLOADS))
+def test_pod_spec_finds_the_pod_template_of_every_workload_kind(resource_type):
+    assert props.pod_spec(resource_type, engine_props(WORKLOADS[resource_type]))["runtimeClassName"] == "gvisor"
+
+
+def test_pod_spec_is_none_for_other_types_and_missing_specs():
+    assert props.pod_spec("kubernetes:core/v1:Namespace", engine_props({"spec": {}})) is None
+    assert props.pod_spec("kubernetes:apps/v1:Deployment", engine_props({"spec": {}})) is None
+    assert props.K8S_WORKLOAD_TOKENS == props.K8S_TEMPLATE_WORKLOAD_TOKENS | {
+        "kubernetes:core/v1:Pod", "kubernetes:batch/v1:CronJob"}
+
+
+def test_containers_lists_regular_init_and_ephemeral_containers():
+    spec = engine_props({"containers": [{"name": "app"}], "initContainers": [{"name": "migrate"}],
+                         "ephemeralContainers": [{"name": "debug"}]})
+    assert [(kind, c["name"]) for kind, c in props.containers(spec)] == [
+        ("containers", "app"), ("initContainers", "migrate"), ("ephemeralContainers", "debug")]
+    assert [c["name"] for _, c in props.containers(spec, include_init=False)] == ["app"]
+    assert list(props.containers(None)) == []
+
+
+def test_kubernetes_metadata_helpers():
+    p = engine_props({"metadata": {"name": "org-acme", "labels": {"quome.io/tenant": "true"}}})
+    assert props.k8s_name(p, "fallback") == "org-acme"
+    assert props.k8s_name(engine_props({}), "fallback") == "fallback"
+    assert dict(props.labels(p)) == {"quome.io/tenant": "true"}
+    assert props.labels(engine_props({})) == {}
+    assert props.k8s_namespace(p) == "default"
+    assert props.k8s_namespace(engine_props({"metadata": {"namespace": "org-acme"}})) == "org-acme"
