@@ -17,7 +17,7 @@ Per organization:
 - for dedicated organizations: a sandbox node group in the org's own subnets, labelled and tainted
   for the org, and the org's own RuntimeClass `gvisor-<org>` that selects and tolerates those nodes.
 
-People reach the org's IAM roles by assuming them from the stack's account (see `_human_trust`):
+People reach the org's IAM roles by assuming them from the stack's account (`human_trust_policy`):
 the trust is the account itself, narrowed by the caller's principal tags `quome-organization` and
 `quome-org-role`. That works for IAM Identity Center sessions (attributes for access control arrive
 as principal tags) and for tagged IAM roles alike; an `aws:MultiFactorAuthPresent` condition would
@@ -59,7 +59,7 @@ ORGANIZATION_TAG = "quome:organization"
 PSA_LEVEL = "restricted"
 PSA_MODES = ("enforce", "audit", "warn")
 WORKLOAD_SERVICE_ACCOUNT = "workload"
-HUMAN_SESSION_SECONDS = 3600
+MAX_SESSION_SECONDS = 3600
 """One hour: people re-authenticate at least hourly to keep cluster access."""
 PRINCIPAL_TAG_ORGANIZATION = "quome-organization"
 PRINCIPAL_TAG_ROLE = "quome-org-role"
@@ -508,7 +508,7 @@ class Organization(pulumi.ComponentResource):
             assume_role_policy=pulumi.Output.json_dumps(
                 workload_trust_policy(args.account_id, args.cluster.arn, self.namespace_name, WORKLOAD_SERVICE_ACCOUNT)
             ),
-            max_session_duration=HUMAN_SESSION_SECONDS,
+            max_session_duration=MAX_SESSION_SECONDS,
             tags=self._tags,
             opts=self._aws(),
         )
@@ -557,7 +557,7 @@ class Organization(pulumi.ComponentResource):
                 name=iam_role_name(self.org_id, role),
                 description=f"Organization {self.org_id}'s {role}s; Kubernetes group {kubernetes_group(self.org_id, role)}",
                 assume_role_policy=pulumi.Output.json_dumps(human_trust_policy(args.account_id, self.org_id, role)),
-                max_session_duration=HUMAN_SESSION_SECONDS,
+                max_session_duration=MAX_SESSION_SECONDS,
                 tags=self._tags,
                 opts=self._aws(),
             )

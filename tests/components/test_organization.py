@@ -13,7 +13,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
-import kubernetes_validate
 import pytest
 
 from components.config import Quotas
@@ -30,6 +29,7 @@ from components.organization import (
     parse_quantity,
 )
 from components.providers import aws_provider
+from tests.components.k8s_schema import manifest, schema_version, validate
 from tests.harness import ACCOUNT, REGION, build, make_spec, of_type, one, policy_document, statement
 
 CLUSTER_NAME = "quome-test"
@@ -137,11 +137,6 @@ def shared():
 @pytest.fixture(scope="module")
 def dedicated():
     return plan_org("acme")
-
-
-def validate_registration(registration, kubernetes_version: str) -> None:
-    """Strict OpenAPI validation of a registered object's inputs, read as a manifest."""
-    kubernetes_validate.validate(registration.inputs, f"{kubernetes_version}.0", strict=True)
 
 
 def k8s_children(plan):
@@ -596,11 +591,12 @@ def test_every_kubernetes_object_uses_the_cluster_provider(shared, dedicated):
 
 
 def test_every_kubernetes_object_is_valid_against_the_schema(shared, dedicated):
-    for plan in (shared, dedicated):
+    assert schema_version("1.33") == "1.33"
+    for plan, count in ((shared, 19), (dedicated, 20)):
         objects = k8s_children(plan)
-        assert len(objects) >= 19
+        assert len(objects) == count
         for registration in objects:
-            validate_registration(registration, "1.33")
+            validate(manifest(registration), "1.33")
 
 
 def test_children_are_named_after_the_component(dedicated):
