@@ -311,6 +311,15 @@ def _logs_key_statements(args: KeysArgs) -> list[dict[str, Any]]:
             },
         },
         {
+            # The audit bucket uses S3 Bucket Keys; AWS documents that CloudTrail then also needs Decrypt.
+            "Sid": "CloudTrailDecryptForBucketKey",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceArn": args.cloudtrail_arn}},
+        },
+        {
             "Sid": "CloudTrailDescribeKey",
             "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"},

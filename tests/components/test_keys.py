@@ -194,6 +194,7 @@ def test_logs_key_policy_statements(compliant):
         "KeyAdministration",
         "CloudWatchLogsUse",
         "CloudTrailEncrypt",
+        "CloudTrailDecryptForBucketKey",
         "CloudTrailDescribeKey",
         "AccountReadsTrailLogs",
         "LogDeliveryUse",
@@ -214,6 +215,10 @@ def test_logs_key_policy_statements(compliant):
         "StringEquals": {"aws:SourceArn": TRAIL},
         "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{ACCOUNT}:trail/*"},
     }
+    bucket_key = statement(document, "CloudTrailDecryptForBucketKey")
+    assert bucket_key["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert bucket_key["Action"] == "kms:Decrypt"
+    assert bucket_key["Condition"] == {"StringEquals": {"aws:SourceArn": TRAIL}}
     describe = statement(document, "CloudTrailDescribeKey")
     assert describe["Action"] == "kms:DescribeKey"
     assert describe["Condition"] == {"StringEquals": {"aws:SourceArn": TRAIL}}
