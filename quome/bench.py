@@ -20,7 +20,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from ipaddress import IPv4Network
+
 import yaml
+
+from components.address_plan import slot_cidr, slot_count, split_vpc
+from components.network_spec import NetworkSpec
 
 from quome.plan import PROJECT_ROOT, plan_stack
 
@@ -30,19 +35,31 @@ ENTERPRISE_EVERY = 10
 
 
 def synthetic_stack(base: dict[str, Any], organizations: int) -> dict[str, Any]:
-    """The base stack file with `organizations` valid organizations in its residency."""
+    """The base stack file with `organizations` valid organizations in its residency.
+
+    Dedicated organizations get explicit segment CIDRs in consecutive slots, as an operator pins
+    them when derived slots collide; hash-derived slots would collide by chance at this density.
+    """
     document = copy.deepcopy(base)
     config = document["config"]
     residency = config["quome:residency"]
-    config["quome:organizations"] = [
-        {
+    network = NetworkSpec.model_validate(config.get("quome:network", {}))
+    _, supernet = split_vpc(IPv4Network(network.vpc_cidr))
+    prefix = network.segment_prefix_length
+    dedicated_slots = iter(range(slot_count(supernet, prefix)))
+    members = []
+    for index in range(organizations):
+        member: dict[str, Any] = {
             "id": f"org-{index:03d}",
             "displayName": f"Benchmark organization {index}",
-            "tier": "enterprise" if index % ENTERPRISE_EVERY == 0 else "standard",
+            "tier": "standard",
             "residency": residency,
         }
-        for index in range(organizations)
-    ]
+        if index % ENTERPRISE_EVERY == 0:
+            member["tier"] = "enterprise"
+            member["cidr"] = str(slot_cidr(supernet, prefix, next(dedicated_slots)))
+        members.append(member)
+    config["quome:organizations"] = members
     return document
 
 
