@@ -2,10 +2,11 @@
 import json
 
 import pytest
+from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from hipaa_pack import props
-from tests.policies.fakes import FakeResource, engine_props, stack_args
+from tests.policies.fakes import FakeResource, engine_props, resource_args, stack_args
 
 BUCKET = "aws:s3/bucket:Bucket"
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -156,3 +157,29 @@ def test_kubernetes_metadata_helpers():
     assert props.labels(engine_props({})) == {}
     assert props.k8s_namespace(p) == "default"
     assert props.k8s_namespace(engine_props({"metadata": {"namespace": "org-acme"}})) == "org-acme"
+
+
+def test_workload_and_container_refs_name_objects_for_messages():
+    p = engine_props({"metadata": {"name": "api", "namespace": "org-acme"}})
+    assert props.workload_ref("kubernetes:apps/v1:Deployment", p, "fallback") == "Deployment 'org-acme/api'"
+    assert props.workload_ref("kubernetes:core/v1:Pod", engine_props({}), "debug-pod") == "Pod 'default/debug-pod'"
+    assert props.container_ref("containers", engine_props({"name": "app"})) == "container 'app'"
+    assert props.container_ref("initContainers", engine_props({"name": "migrate"})) == "init container 'migrate'"
+    assert props.container_ref("ephemeralContainers", engine_props({})) == "unnamed ephemeral container"
+
+
+def test_system_namespaces_schema_defaults_to_the_kubernetes_system_namespaces():
+    first, second = props.system_namespaces_schema(), props.system_namespaces_schema()
+    assert first["default"] == ["kube-system", "kube-public", "kube-node-lease"]
+    first["default"].append("mutated")
+    assert second["default"] == ["kube-system", "kube-public", "kube-node-lease"]
+
+
+def test_skip_system_namespace_marks_only_listed_namespaces_not_applicable():
+    config = {props.SYSTEM_NAMESPACES_KEY: ["kube-system"]}
+    system = resource_args("kubernetes:apps/v1:DaemonSet", {"metadata": {"namespace": "kube-system"}}, config=config)
+    with pytest.raises(_NotApplicableError) as raised:
+        props.skip_system_namespace(system)
+    assert raised.value.reason == "namespace 'kube-system' is listed in systemNamespaces"
+    # No namespace means "default", which is not a system namespace.
+    props.skip_system_namespace(resource_args("kubernetes:apps/v1:Deployment", {"metadata": {}}, config=config))

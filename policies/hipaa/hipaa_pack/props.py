@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Optional
 
-from pulumi_policy import PolicyResource, StackValidationArgs
+from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
 
 # ------------------------------------------------------------------------------------ type tokens
 # Sets, so a check can write `args.resource_type in BUCKET_TOKENS`. Each S3 side-by-side resource
@@ -303,6 +303,44 @@ def containers(spec: Optional[Mapping[str, Any]], include_init: bool = True) -> 
         for container in as_list(spec.get(kind)):
             if isinstance(container, Mapping):
                 yield kind, container
+
+
+# The policy-config setting every Kubernetes workload check reads (see system_namespaces_schema()).
+SYSTEM_NAMESPACES_KEY = "systemNamespaces"
+_CONTAINER_LABELS = {"containers": "container", "initContainers": "init container",
+                     "ephemeralContainers": "ephemeral container"}
+
+
+def system_namespaces_schema() -> dict[str, Any]:
+    """The JSON schema of the `systemNamespaces` setting (a new dict per call, so no check can change
+    another's default): namespaces of platform agents that Kubernetes checks do not apply to."""
+    return {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1},
+        "uniqueItems": True,
+        "default": list(DEFAULT_SYSTEM_NAMESPACES),
+        "description": "Namespaces whose objects this policy does not apply to (platform agents).",
+    }
+
+
+def skip_system_namespace(args: ResourceValidationArgs) -> None:
+    """Mark the policy not applicable when the object's metadata.namespace (default: "default") is
+    listed in the policy config systemNamespaces; returns normally otherwise."""
+    namespace = k8s_namespace(args.props)
+    if namespace in args.get_config()[SYSTEM_NAMESPACES_KEY]:
+        args.not_applicable(f"namespace '{namespace}' is listed in systemNamespaces")
+
+
+def workload_ref(resource_type: str, props: Any, fallback: str) -> str:
+    """How messages name a Kubernetes object: its kind and namespace/name, e.g. "Deployment 'org-acme/api'"."""
+    return f"{resource_type.rsplit(':', 1)[-1]} '{k8s_namespace(props)}/{k8s_name(props, fallback)}'"
+
+
+def container_ref(kind: str, container: Mapping[str, Any]) -> str:
+    """How messages name one container of containers(): "container 'app'", "init container 'migrate'"."""
+    label = _CONTAINER_LABELS.get(kind, kind)
+    name = container.get("name")
+    return f"{label} '{name}'" if isinstance(name, str) and name else f"unnamed {label}"
 
 
 def _is_list(value: Any) -> bool:
