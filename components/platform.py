@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import pulumi
 
-from components import account_baseline, audit_trail, cluster, organization
+from components import account_baseline, audit_trail, cluster, network, organization
 from components.account_baseline import AccountBaseline, AccountBaselineArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs, gather_delivery_grants
+from components.cluster import Cluster, ClusterArgs
 from components.config import PlatformSpec
 from components.keys import Keys, KeysArgs, gather_grants
+from components.network import Network, NetworkArgs
+from components.org_network_policies import NetworkPolicyInputs
+from components.organization import DedicatedPlacement, Organization, OrganizationArgs
 from components.providers import aws_provider
 
 
@@ -35,6 +39,7 @@ class Platform(pulumi.ComponentResource):
             account_baseline.key_grants,
             audit_trail.key_grants,
             cluster.key_grants,
+            network.key_grants,
             organization.key_grants,
         )
         self.keys = Keys(
@@ -53,7 +58,7 @@ class Platform(pulumi.ComponentResource):
         # The baseline itself is built after the audit trail below: AWS Config delivers into the audit bucket.
         # --- section: audit trail (components/audit_trail.py)
         # Modules that publish `audit_delivery_grants(spec)`: one line each.
-        delivery_grant_sources = (account_baseline.audit_delivery_grants,)
+        delivery_grant_sources = (account_baseline.audit_delivery_grants, network.audit_delivery_grants)
         self.audit_trail = AuditTrail(
             f"{name}-audit",
             AuditTrailArgs.from_spec(
@@ -81,7 +86,60 @@ class Platform(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         # --- section: network (components/network.py)
+        self.network = Network(
+            f"{name}-network",
+            NetworkArgs(
+                spec,
+                logs_key_arn=self.keys.key_arn("logs"),
+                audit_bucket_arn=self.audit_trail.audit_bucket_arn,
+                audit_delivery_ready=(self.audit_trail.audit_bucket_policy,),
+                protect=self.protect_stateful,
+            ),
+            provider=self.provider,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # HSMs live in the isolated (data) subnets, one per AZ, which only exist once the network does
+        # (a no-op unless features.cloudHsm is enabled).
+        self.keys.attach_cloud_hsm(self.network.isolated_subnet_ids)
         # --- section: cluster (components/cluster.py)
+        self.cluster = Cluster(
+            f"{name}-cluster",
+            ClusterArgs.from_spec(
+                spec,
+                private_subnet_ids=self.network.private_subnet_ids,
+                control_plane_security_group_id=self.network.control_plane_security_group_id,
+                node_security_group_id=self.network.shared_node_security_group_id,
+                cluster_key_arn=self.keys.key_arn("cluster"),
+                storage_key_arn=self.keys.key_arn("storage"),
+                logs_key_arn=self.keys.key_arn("logs"),
+                access_log_bucket_name=self.audit_trail.access_log_bucket_name,
+                protect=self.protect_stateful,
+            ),
+            provider=self.provider,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         # --- section: organizations (components/organization.py)
+        # Tenant NetworkPolicies admit the load-balancer tier and reach the interface endpoints by CIDR.
+        tenant_network = NetworkPolicyInputs(
+            edge_cidrs=self.network.public_subnet_cidrs, endpoint_cidrs=self.network.endpoint_subnet_cidrs
+        )
+        self.organizations: dict[str, Organization] = {}
+        for org in spec.organizations:
+            placement = None
+            if org.dedicated:
+                segment = self.network.org_segments[org.id]
+                placement = DedicatedPlacement(
+                    segment.private_subnet_ids, segment.node_security_group_id, self.cluster.pool_template,
+                    ready=(self.cluster.sandbox_pool,),
+                )
+            self.organizations[org.id] = Organization(
+                f"{name}-org-{org.id}",
+                OrganizationArgs(
+                    organization=org, account_id=spec.account_id, region=spec.region,
+                    kubernetes_version=spec.cluster.version, cluster=self.cluster, provider=self.provider,
+                    org_key_arn=self.keys.org_key_arn(org.id), network=tenant_network, placement=placement,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
         self.register_outputs({"region": spec.region, "accountId": spec.account_id})
