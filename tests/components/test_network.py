@@ -22,8 +22,9 @@ from components.network import (
     zone_at,
 )
 from components.providers import aws_provider
+from quome.check import check_plan
 from quome.mocks import AwsLikeMocks
-from quome.plan import Plan, Registration
+from quome.plan import Plan, Registration, plan_stack
 from tests.harness import ACCOUNT, REGION, build, make_spec, of_type, one, policy_document, statement
 
 LOGS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000001"
@@ -611,3 +612,17 @@ def test_too_few_zones_in_the_region_is_a_clear_error():
     assert str(caught.value) == (
         "the region offers 2 availability zones without opt-in, but quome:network.availabilityZones needs 3"
     )
+
+
+# -- the HIPAA pack ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", ["dev", "us-prod"])
+def test_the_policy_pack_finds_no_mandatory_violation_in_the_network(stack):
+    """Whatever the pack checks today or later, nothing the network creates may violate it."""
+    document = plan_stack(stack)
+    network_urns = {r["urn"] for r in document["resources"] if "quome:network:Network" in r["urn"]}
+    assert any("aws:ec2/vpc:Vpc" in urn for urn in network_urns)
+    result = check_plan(document, in_process=True)
+    assert result.policies, "the pack loaded no policy"
+    mandatory = [(v.policy, v.urn, v.message) for v in result.violations
+                 if v.enforcement == "mandatory" and v.urn in network_urns]
+    assert mandatory == []
