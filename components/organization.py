@@ -328,8 +328,6 @@ class OrganizationArgs:
     """Edge and endpoint CIDRs for the namespace's NetworkPolicies."""
     placement: DedicatedPlacement | None = None
     """Required exactly when the organization is dedicated; None for shared organizations."""
-    protect: bool = False
-    """Protect the Namespace (deleting it deletes every volume claim of the org): on in prod."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -425,7 +423,9 @@ class Organization(pulumi.ComponentResource):
         return k8s.core.v1.Namespace(
             f"{self._name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=self.namespace_name, labels=labels),
-            opts=self._k8s(protect=self._args.protect),
+            # Not protected: the org holds no stateful leaf. Its volumes outlive their claims (and the
+            # namespace) through the StorageClass's Retain policy, and its key belongs to Keys.
+            opts=self._k8s(),
         )
 
     def _network_policies(self, inputs: NetworkPolicyInputs) -> dict[str, k8s.networking.v1.NetworkPolicy]:
