@@ -475,12 +475,13 @@ class Cluster(pulumi.ComponentResource):
             gvisor_release=config.gvisor_release,
             disk_size_gib=config.sandbox_pool.disk_size_gib,
         )
-        # Nodes must not boot before the binaries' bucket (and the role's read policy) exist.
+        self.pool_dependencies: tuple[pulumi.Resource, ...] = (self.artifact_bucket, *self._attachments["node"])
+        """What sandbox nodes need before they boot: the binaries' bucket and the node role's policies."""
         self.sandbox_pool = SandboxNodePool(
             f"{name}-sandbox",
             self.pool_template,
             provider,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.artifact_bucket, *self._attachments["node"]]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.pool_dependencies)),
         )
 
         self._addon(COREDNS, depends_on=[self.system_node_group])
