@@ -7,7 +7,8 @@ Tenant namespaces (label `quome.io/tenant: "true"`) carry two more labels, set b
 component: `quome.io/runtime-class` (the RuntimeClass the org's pods must use) and
 `quome.io/storage-class` (the org's StorageClass). The ValidatingAdmissionPolicy reads them from the
 namespace object: a pod without `runtimeClassName`, or with another one, would run under plain runc
-(or on another org's nodes), and a claim on another class could land on another org's key.
+(or on another org's nodes), and a claim on another class could land on another org's key, or on a
+class the platform does not manage (such as a `gp2` class EKS may have created, not under a platform key).
 """
 
 from __future__ import annotations

@@ -15,9 +15,15 @@ Mirroring a release (operator step, outside `pulumi up`, from a host with intern
       aws s3 cp "$bin" "s3://quome-artifacts-<account>-<region>/gvisor/<release>/$arch/$bin"
     done; done
 
+Mirror before sandbox nodes first boot: on a new stack, create the bucket first (`pulumi up --target`
+with the cluster's `-artifacts` bucket and its encryption, policy and public-access resources), mirror,
+then run the full `pulumi up`. A node that finds no verified binaries joins without runsc, and gVisor
+pods fail to start on it (fail closed) until it is replaced.
+
 Release 20260817.0: the values are those of gVisor's published `.sha512` files for that release, as
-pinned identically by several independent public installers; `make`-time tests cannot fetch them
-(offline), so bumping a release means copying the four values from the release's `.sha512` files.
+pinned identically by independent public installers (they cannot be re-fetched from this offline
+build). Bumping the release means adding a row with the four values copied from the new release's
+`.sha512` files, and mirroring its binaries before any node pool uses it.
 """
 
 from __future__ import annotations

@@ -136,9 +136,14 @@ workdir="$(mktemp -d)"
 trap 'rm -rf "${{workdir}}"' EXIT
 
 fetch() {{
-  local key="$1" binary="$2" sha512="$3"
-  aws s3 cp --only-show-errors --region "${{REGION}}" --expected-bucket-owner "${{BUCKET_OWNER}}" \\
-    "s3://${{BUCKET}}/${{key}}" "${{workdir}}/${{binary}}"
+  local key="$1" binary="$2" sha512="$3" attempt
+  # A few retries ride out a mirror that is still being filled; then the node gives up (fail closed).
+  for attempt in 1 2 3 4 5; do
+    aws s3 cp --only-show-errors --region "${{REGION}}" --expected-bucket-owner "${{BUCKET_OWNER}}" \\
+      "s3://${{BUCKET}}/${{key}}" "${{workdir}}/${{binary}}" && break
+    [ "${{attempt}}" -lt 5 ] || return 1
+    sleep 30
+  done
   echo "${{sha512}}  ${{workdir}}/${{binary}}" | sha512sum --check --strict --quiet
   install -o root -g root -m 0755 "${{workdir}}/${{binary}}" "${{INSTALL_DIR}}/${{binary}}"
 }}

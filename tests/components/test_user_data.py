@@ -158,10 +158,11 @@ def _fake_release(contents: dict[str, bytes]) -> GvisorRelease:
 
 
 def _run(tmp_path: Path, release: GvisorRelease, served: dict[str, bytes]) -> tuple[subprocess.CompletedProcess, Path, Path, Path]:
-    """Run the generated script with its install paths moved under tmp_path and `aws` stubbed on PATH.
+    """Run the generated script with its install paths moved under tmp_path and `aws`, `sleep` stubbed on PATH.
 
-    The stub serves `served[<binary>]` for any `s3 cp` of an object ending in that binary's name and logs
-    its arguments, so the test sees exactly what the node would ask S3 for.
+    The stub serves `served[<binary>]` for any `s3 cp` of an object ending in that binary's name (and fails
+    like S3's 404 for an object not served) and logs its arguments, so the test sees exactly what the node
+    would ask S3 for; `sleep` returns at once so retries cost no time.
     """
     root = tmp_path / "root"
     bin_dir, etc_dir, stubs = root / "usr/local/bin", root / "etc/containerd", tmp_path / "stubs"
@@ -178,6 +179,9 @@ def _run(tmp_path: Path, release: GvisorRelease, served: dict[str, bytes]) -> tu
         f'cp "{tmp_path}/objects/${{src##*/}}" "$dst"\n'
     )
     aws.chmod(aws.stat().st_mode | stat.S_IEXEC)
+    sleep = stubs / "sleep"
+    sleep.write_text("#!/bin/bash\nexit 0\n")
+    sleep.chmod(sleep.stat().st_mode | stat.S_IEXEC)
     script = install_script(bootstrap(gvisor=release, architecture="x86_64"))
     script = script.replace('"/usr/local/bin"', f'"{bin_dir}"').replace("/etc/containerd", str(etc_dir))
     path = tmp_path / "bootstrap.sh"
@@ -211,6 +215,15 @@ def test_script_refuses_a_binary_whose_checksum_differs_and_installs_nothing_aft
     assert result.returncode != 0
     assert not (bin_dir / "runsc").exists()
     assert not (bin_dir / "containerd-shim-runsc-v1").exists()
+    assert not (etc_dir / "runsc.toml").exists()
+
+
+def test_script_retries_a_missing_object_then_fails_closed(tmp_path):
+    expected = {"runsc": b"runsc build\n", "containerd-shim-runsc-v1": b"shim build\n"}
+    result, bin_dir, etc_dir, log = _run(tmp_path, _fake_release(expected), {"containerd-shim-runsc-v1": expected["containerd-shim-runsc-v1"]})
+    assert result.returncode != 0
+    assert len(log.read_text().splitlines()) == 5
+    assert list(bin_dir.iterdir()) == []
     assert not (etc_dir / "runsc.toml").exists()
 
 
