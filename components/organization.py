@@ -298,8 +298,8 @@ class DedicatedPlacement:
     node role, storage key); the org's subnets, security group and organization id replace the
     template's, and with the id the pool adds the org's label and taint."""
     ready: tuple[pulumi.Resource, ...] = ()
-    """What must exist before the nodes boot (the cluster's shared pool, which itself waits for the
-    gVisor artifact bucket and the node role's policies)."""
+    """What must exist before the nodes boot (Cluster.pool_dependencies: the gVisor artifact bucket
+    and the node role's policies)."""
 
     def pool_args(self, org_id: str) -> SandboxNodePoolArgs:
         return dataclasses.replace(

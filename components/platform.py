@@ -130,7 +130,7 @@ class Platform(pulumi.ComponentResource):
                 segment = self.network.org_segments[org.id]
                 placement = DedicatedPlacement(
                     segment.private_subnet_ids, segment.node_security_group_id, self.cluster.pool_template,
-                    ready=(self.cluster.sandbox_pool,),
+                    ready=self.cluster.pool_dependencies,
                 )
             self.organizations[org.id] = Organization(
                 f"{name}-org-{org.id}",
