@@ -90,7 +90,11 @@ OWN_BUCKET_ACTIONS: tuple[str, ...] = (
 # Interface endpoints: short name -> IAM action prefix its endpoint policy allows. Key, secret, log,
 # identity and image traffic then never leaves the AWS network, and only this account's principals
 # can use the endpoints (stolen credentials of another account cannot exfiltrate through them).
-INTERFACE_ENDPOINTS: Mapping[str, str] = MappingProxyType(
+# Some services accept only the full-access endpoint policy and refuse any other at creation ("Service
+# ... only supports the full-access endpoint policy"). EKS accepts custom policies since 2025; for
+# eks-auth this could not be confirmed offline: if `pulumi up` reports that error for it, map it to
+# None here and leave its policy unset (the call it serves needs the node role anyway).
+INTERFACE_ENDPOINTS: Mapping[str, str | None] = MappingProxyType(
     {
         "kms": "kms",
         "secretsmanager": "secretsmanager",
@@ -177,12 +181,15 @@ def s3_gateway_policy(account_id: str, region: str) -> dict[str, Any]:
     }
 
 
-def interface_endpoint_policy(service: str, account_id: str) -> dict[str, Any]:
+def interface_endpoint_policy(service: str, account_id: str) -> dict[str, Any] | None:
     """An interface endpoint's policy: the service's actions, for this account's principals only.
 
-    Pod Identity (eks-auth) is how workloads get credentials; IRSA's unauthenticated
-    AssumeRoleWithWebIdentity would be refused through the sts endpoint by this condition.
+    None for a service that accepts only the full-access policy. Pod Identity (eks-auth) is how
+    workloads get credentials; IRSA's unauthenticated AssumeRoleWithWebIdentity would be refused
+    through the sts endpoint by this condition.
     """
+    if INTERFACE_ENDPOINTS[service] is None:
+        return None
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -590,7 +597,7 @@ class Network(pulumi.ComponentResource):
                 private_dns_enabled=True,
                 subnet_ids=self.private_subnet_ids,
                 security_group_ids=[self.endpoint_security_group_id],
-                policy=json.dumps(interface_endpoint_policy(service, spec.account_id)),
+                policy=_json_or_none(interface_endpoint_policy(service, spec.account_id)),
                 tags={"Name": f"{self._name}-{role}"},
                 opts=self._child(),
             )
@@ -720,6 +727,10 @@ def segment_acl_rules(segment_cidr: str, supernet_cidr: str, vpc_cidr: str, dire
     else:
         raise ValueError(f"segment_acl_rules(direction={direction!r}): allowed are 'ingress', 'egress'")
     return rules
+
+
+def _json_or_none(document: dict[str, Any] | None) -> str | None:
+    return None if document is None else json.dumps(document)
 
 
 def zone_at(names: Sequence[str], index: int) -> str:

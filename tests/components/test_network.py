@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+from types import MappingProxyType
 from typing import Any
 
 import pulumi
 import pytest
 from pulumi.runtime import MockResourceArgs
 
+from components import network as network_module
 from components.network import (
     ARTIFACT_BUCKET_NAME_PATTERN,
     INTERFACE_ENDPOINTS,
@@ -285,6 +287,12 @@ def test_interface_endpoints_with_private_dns_a_security_group_and_a_policy(plan
         assert only["Action"] == f"{INTERFACE_ENDPOINTS[service]}:*"
         assert only["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
     assert INTERFACE_ENDPOINTS["ecr.dkr"] == "ecr"
+
+
+def test_a_service_that_takes_only_the_full_access_policy_gets_none(monkeypatch):
+    monkeypatch.setattr(network_module, "INTERFACE_ENDPOINTS", MappingProxyType({**INTERFACE_ENDPOINTS, "eks-auth": None}))
+    assert network_module.interface_endpoint_policy("eks-auth", ACCOUNT) is None
+    assert network_module.interface_endpoint_policy("kms", ACCOUNT)["Statement"][0]["Action"] == "kms:*"
 
 
 # -- flow logs -------------------------------------------------------------------------------------------
