@@ -568,3 +568,44 @@ def test_cluster_args_are_checked_eagerly(changes, message):
     with pytest.raises(ValueError) as caught:
         cluster_args(make_spec(), **changes)
     assert message in str(caught.value)
+
+
+# -- the HIPAA pack over the whole stack ----------------------------------------------------------------
+
+
+def _deployer_is_break_glass(stack: str, deployer: str) -> bool:
+    """Whether the stack's policy config lists the deployer among acc-eks-access-entries' break-glass principals."""
+    from quome.plan import PROJECT_ROOT
+    from quome.policy_config import load_policy_config, policy_config_path
+
+    config = load_policy_config(policy_config_path(PROJECT_ROOT, stack)) or {}
+    entry = config.get("acc-eks-access-entries")
+    return isinstance(entry, dict) and deployer in entry.get("breakGlassPrincipalArns", [])
+
+
+@pytest.mark.parametrize("stack", ["us-prod", "eu-prod"])
+def test_the_policy_pack_finds_no_mandatory_violation_in_the_cluster(stack):
+    """Whatever the pack checks today or later, nothing the cluster creates may violate it.
+
+    The one cluster-wide admin is the deployer's access entry; acc-eks-access-entries accepts it only when
+    the stack's policy config names the deployer in `breakGlassPrincipalArns`, so until it does, exactly
+    that association is expected to be reported. Prod stacks only: outside prod the platform leaves
+    stateful leaves unprotected by design, and the stack's policy config decides how the pack treats that.
+    """
+    from quome.check import check_plan
+    from quome.plan import load_spec, plan_stack
+
+    deployer = load_spec(stack).spec.deployer_role_arn
+    document = plan_stack(stack)
+    cluster_urns = {r["urn"] for r in document["resources"] if "quome:cluster:Cluster" in r["urn"]}
+    assert any(EKS in urn for urn in cluster_urns)
+    assert any("quome:node_pool:SandboxNodePool" in urn for urn in cluster_urns)
+    result = check_plan(document, in_process=True)
+    assert result.policies, "the pack loaded no policy"
+    mandatory = [
+        (v.policy, v.urn.rsplit("::", 1)[1]) for v in result.violations if v.enforcement == "mandatory" and v.urn in cluster_urns
+    ]
+    expected = [] if _deployer_is_break_glass(stack, deployer) else [
+        ("acc-eks-access-entries", f"quome-{stack}-cluster-deployer-admin")
+    ]
+    assert mandatory == expected
