@@ -48,7 +48,7 @@ from components.cluster_k8s import (
 )
 from components.config import Organization as OrganizationSpec
 from components.config import PlatformSpec, Quotas
-from components.keys import KeyUseGrant
+from components.keys import KeyUseGrant, org_key
 from components.node_pool import ORGANIZATION_LABEL, SandboxNodePool, SandboxNodePoolArgs
 from components.org_network_policies import NetworkPolicyInputs, network_policy_specs
 from components.org_rbac import ROLE_NAMES, ROLE_RULES, kubernetes_group, role_object_name
@@ -93,16 +93,45 @@ def secrets_arn_pattern(region: str, account_id: str, org_id: str) -> str:
     return f"arn:aws:secretsmanager:{region}:{account_id}:secret:quome/{org_id}/*"
 
 
-def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
-    """What each org key must allow: Secrets Manager for the workload role, EC2 for the EBS CSI driver.
+def iam_role_arn(account_id: str, org_id: str, role: str) -> str:
+    return f"arn:aws:iam::{account_id}:role/{iam_role_name(org_id, role)}"
 
-    EBS attaches an encrypted volume through a grant it creates on the caller's behalf, hence
-    CreateGrant (for AWS resources only) on the EC2 path and not on the Secrets Manager one.
+
+# EBS needs these of whoever creates or attaches a volume: a data key it stores encrypted with the
+# volume, re-encryption when a volume is created from a snapshot under another key, and a grant through
+# which EC2 itself decrypts the data key when it attaches the volume (AWS KMS guide, "How Amazon EBS
+# uses AWS KMS"). The caller never needs kms:Decrypt, so the org key lets only the org's roles decrypt.
+EBS_KEY_ACTIONS: tuple[str, ...] = (
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:DescribeKey",
+)
+SECRETS_KEY_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:DescribeKey")
+
+
+def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
+    """What each org key must allow, through an AWS service only.
+
+    - Secrets Manager: the org's workload role decrypts the org's secrets (only that role: an org key
+      decrypts for the org's own roles and nobody else).
+    - EC2: the cluster's EBS CSI driver creates and attaches the volumes of the org's StorageClass.
+      Any principal of the account, as its IAM policy allows, but without kms:Decrypt (see
+      EBS_KEY_ACTIONS) and with CreateGrant for AWS resources only.
     """
     grants: list[KeyUseGrant] = []
     for org in spec.organizations:
-        grants.append(KeyUseGrant(key=f"org:{org.id}", via_services=("secretsmanager",)))
-        grants.append(KeyUseGrant(key=f"org:{org.id}", via_services=("ec2",), allow_create_grant=True))
+        grants.append(
+            KeyUseGrant(
+                key=org_key(org.id),
+                via_services=("secretsmanager",),
+                actions=SECRETS_KEY_ACTIONS,
+                principal_arns=(iam_role_arn(spec.account_id, org.id, "workload"),),
+            )
+        )
+        grants.append(
+            KeyUseGrant(key=org_key(org.id), via_services=("ec2",), actions=EBS_KEY_ACTIONS, allow_create_grant=True)
+        )
     return tuple(grants)
 
 

@@ -485,12 +485,34 @@ def test_storage_class_encrypts_with_the_org_key(shared):
 
 def test_key_grants_per_org_via_secretsmanager_and_ec2():
     grants = key_grants(make_spec())
-    assert grants == (
-        KeyUseGrant(key=org_key("acme"), via_services=("secretsmanager",)),
-        KeyUseGrant(key=org_key("acme"), via_services=("ec2",), allow_create_grant=True),
-        KeyUseGrant(key=org_key("bluebird"), via_services=("secretsmanager",)),
-        KeyUseGrant(key=org_key("bluebird"), via_services=("ec2",), allow_create_grant=True),
+    ebs = ("kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey")
+    assert grants == tuple(
+        grant
+        for org_id in ("acme", "bluebird")
+        for grant in (
+            KeyUseGrant(
+                key=org_key(org_id),
+                via_services=("secretsmanager",),
+                actions=("kms:Decrypt", "kms:DescribeKey"),
+                principal_arns=(f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-workload",),
+            ),
+            KeyUseGrant(key=org_key(org_id), via_services=("ec2",), actions=ebs, allow_create_grant=True),
+        )
     )
+
+
+def test_only_the_org_workload_role_may_decrypt_with_an_org_key():
+    for grant in key_grants(make_spec()):
+        if "kms:Decrypt" in grant.actions:
+            org_id = grant.key.removeprefix("org:")
+            assert grant.principal_arns == (f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-workload",)
+            assert grant.via_services == ("secretsmanager",)
+
+
+def test_the_workload_role_is_the_principal_the_key_grant_names(shared):
+    role = one(shared, IAM_ROLE, "org-bluebird-workload-role").inputs["name"]
+    granted = [g for g in key_grants(make_spec()) if g.key == org_key("bluebird") and g.principal_arns]
+    assert granted[0].principal_arns == (f"arn:aws:iam::{ACCOUNT}:role/{role}",)
 
 
 # -- dedicated organizations -------------------------------------------------------------------------------------
