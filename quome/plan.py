@@ -231,6 +231,18 @@ def _skip_source_positions() -> None:
     runtime_resource._get_stack_trace = source_pb2.StackTrace  # type: ignore[attr-defined]
 
 
+def _fresh_event_loop() -> None:
+    """Give each run its own event loop: a previous `asyncio.run` (in the same process) leaves the main
+    thread with none, and the SDK's synchronous helpers then fail with "There is no current event loop"."""
+    try:
+        previous = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        previous = None
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    if previous is not None and not previous.is_running() and not previous.is_closed():
+        previous.close()
+
+
 def run_under_mocks(
     body: Callable[[], None],
     stack: str,
@@ -247,6 +259,7 @@ def run_under_mocks(
     mocks = AwsLikeMocks(account_id=account_id, region=region)
     monitor = RecordingMonitor(mocks)
     _skip_source_positions()
+    _fresh_event_loop()
     pulumi_settings.ROOT.set(None)
     set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     set_all_config(_engine_config(config or {}), list(secret_keys))
