@@ -1,0 +1,130 @@
+"""aud-audit-bucket-object-lock: buckets a trail writes to, or tagged quome:purpose audit, are locked in
+compliance mode for the retention period."""
+import pytest
+
+from hipaa_pack.checks.aud_audit_bucket_object_lock import POLICY
+from tests.policies.fakes import FakeResource, resolved_config, run, stack_args, urn_for
+
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
+LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+LOCK_V2 = "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"
+TRAIL = "aws:cloudtrail/trail:Trail"
+AUDIT_URN = urn_for(BUCKET, "audit")
+
+
+def lock(mode="COMPLIANCE", years=7, days=None, name="audit-object-lock", bucket="audit", token=LOCK):
+    retention = {"mode": mode}
+    if years is not None:
+        retention["years"] = years
+    if days is not None:
+        retention["days"] = days
+    return FakeResource(token, name, {"bucket": "quome-audit", "rule": {"defaultRetention": retention}},
+                        property_dependencies={"bucket": bucket})
+
+
+def trail(bucket="audit"):
+    deps = {"s3BucketName": bucket} if bucket else {}
+    return FakeResource(TRAIL, "trail", {"name": "quome-audit", "s3BucketName": "quome-audit"},
+                        property_dependencies=deps)
+
+
+def audit_bucket(tags=None, object_lock=True, token=BUCKET, name="audit"):
+    props = {"bucket": f"quome-{name}", "tags": {"quome:purpose": "audit"} if tags is None else tags}
+    if object_lock is not None:
+        props["objectLockEnabled"] = object_lock
+    return FakeResource(token, name, props)
+
+
+def stack(*resources, config=None):
+    return stack_args(list(resources), config=resolved_config(POLICY, config))
+
+
+def test_passes_for_a_trail_bucket_locked_in_compliance_mode_for_seven_years():
+    outcome = run(POLICY, stack(audit_bucket(), lock(), trail()))
+    assert outcome.violations == [] and outcome.not_applicable is None
+
+
+def test_the_trail_destination_is_an_audit_bucket_even_without_the_tag():
+    outcome = run(POLICY, stack(audit_bucket(tags={}, object_lock=False), lock(), trail()))
+    assert outcome.messages == ["audit bucket 'audit': objectLockEnabled is false; required true (it can only be "
+                                "turned on when the bucket is created)"]
+
+
+def test_a_bucket_tagged_audit_is_held_to_the_lock_without_a_trail():
+    assert run(POLICY, stack(audit_bucket())).violations == [
+        ("audit bucket 'audit' has no BucketObjectLockConfiguration; required one with rule.defaultRetention.mode "
+         "COMPLIANCE for at least 2190 days", AUDIT_URN)]
+
+
+def test_other_buckets_are_not_audit_buckets():
+    outcome = run(POLICY, stack(FakeResource(BUCKET, "artifacts", {"bucket": "quome-artifacts"})))
+    assert outcome.violations == [] and outcome.not_applicable is None
+
+
+def test_fails_when_object_lock_is_not_enabled_on_the_bucket():
+    assert run(POLICY, stack(audit_bucket(object_lock=None), lock(), trail())).messages == [
+        "audit bucket 'audit': objectLockEnabled is unset; required true (it can only be turned on when the bucket "
+        "is created)"]
+
+
+def test_fails_in_governance_mode():
+    assert run(POLICY, stack(audit_bucket(), lock(mode="GOVERNANCE"), trail())).messages == [
+        "audit bucket 'audit': BucketObjectLockConfiguration 'audit-object-lock' rule.defaultRetention.mode is "
+        "'GOVERNANCE'; required 'COMPLIANCE' (governance mode can be bypassed)"]
+
+
+def test_fails_when_the_retention_in_years_is_too_short():
+    assert run(POLICY, stack(audit_bucket(), lock(years=1), trail())).messages == [
+        "audit bucket 'audit': BucketObjectLockConfiguration 'audit-object-lock' rule.defaultRetention.years is 1 "
+        "(365 days); required at least 2190 days"]
+
+
+def test_fails_when_the_retention_in_days_is_too_short():
+    assert run(POLICY, stack(audit_bucket(), lock(years=None, days=365), trail())).messages == [
+        "audit bucket 'audit': BucketObjectLockConfiguration 'audit-object-lock' rule.defaultRetention.days is 365; "
+        "required at least 2190 days"]
+
+
+def test_fails_when_the_retention_has_no_period():
+    assert run(POLICY, stack(audit_bucket(), lock(years=None), trail())).messages == [
+        "audit bucket 'audit': BucketObjectLockConfiguration 'audit-object-lock' rule.defaultRetention sets neither "
+        "days nor years; required at least 2190 days"]
+
+
+@pytest.mark.parametrize("years, passes", [(10, True), (9, False)])
+def test_the_configured_minimum_counts_years_as_365_days(years, passes):
+    outcome = run(POLICY, stack(audit_bucket(), lock(years=years), trail(), config={"minRetentionDays": 3650}))
+    assert outcome.messages == ([] if passes else [
+        "audit bucket 'audit': BucketObjectLockConfiguration 'audit-object-lock' rule.defaultRetention.years is 9 "
+        "(3285 days); required at least 3650 days"])
+
+
+def test_fails_when_two_lock_configurations_compete():
+    outcome = run(POLICY, stack(audit_bucket(), lock(), lock(name="audit-object-lock-2"), trail()))
+    assert outcome.messages == [
+        "audit bucket 'audit' has 2 BucketObjectLockConfiguration resources ('audit-object-lock', "
+        "'audit-object-lock-2'); required exactly one"]
+
+
+def test_deprecated_v2_tokens_are_checked_too():
+    outcome = run(POLICY, stack(audit_bucket(token=BUCKET_V2), lock(mode="GOVERNANCE", token=LOCK_V2), trail()))
+    assert outcome.violations == [
+        ("audit bucket 'audit': BucketObjectLockConfiguration 'audit-object-lock' rule.defaultRetention.mode is "
+         "'GOVERNANCE'; required 'COMPLIANCE' (governance mode can be bypassed)", urn_for(BUCKET_V2, "audit"))]
+
+
+def test_a_log_sink_is_not_applicable_even_as_a_trail_destination():
+    sink = audit_bucket(tags={"quome:log-sink": "s3-access-logs", "quome:purpose": "audit"}, object_lock=None,
+                        name="access-logs")
+    outcome = run(POLICY, stack(sink, trail(bucket="access-logs")))
+    assert outcome.violations == []
+    assert outcome.not_applicable == ("access-logs: log-sink bucket (s3-access-logs): AWS log delivery refuses a "
+                                      "default retention, so aud-log-retention holds its lifecycle")
+
+
+def test_a_trail_writing_to_another_stacks_bucket_is_not_applicable():
+    outcome = run(POLICY, stack(trail(bucket=None)))
+    assert outcome.violations == []
+    assert outcome.not_applicable == ("trail: writes to bucket 'quome-audit', which is not created in this stack; "
+                                      "its object lock is checked where it is")
