@@ -1,0 +1,36 @@
+"""aud-alb-access-logs: load balancers write access logs to the log-sink bucket."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from ..catalog import CATALOG
+from ..factory import resource_policy
+from ..props import as_bool, shown
+
+CONTROL = CATALOG["aud-alb-access-logs"]
+
+
+def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    kind = args.props.get("loadBalancerType") or "application"
+    if kind == "gateway":
+        args.not_applicable("gateway load balancers have no access logs (they pass traffic through at layer 3)")
+
+    access_logs = args.props.get("accessLogs")
+    if not isinstance(access_logs, Mapping):
+        report_violation(f"load balancer '{args.name}': accessLogs is unset; required enabled true and bucket "
+                         f"set to the log-sink bucket", None)
+        return
+    enabled = access_logs.get("enabled")
+    if as_bool(enabled) is not True:
+        # The provider's default is false even when a bucket is given.
+        found = "unset (default false)" if enabled is None else shown(enabled)
+        report_violation(f"load balancer '{args.name}': accessLogs.enabled is {found}; required true", None)
+    bucket = access_logs.get("bucket")
+    if not isinstance(bucket, str) or not bucket.strip():
+        report_violation(f"load balancer '{args.name}': accessLogs.bucket is {shown(bucket)}; "
+                         f"required the log-sink bucket", None)
+
+
+POLICY = resource_policy(CONTROL, validate)
