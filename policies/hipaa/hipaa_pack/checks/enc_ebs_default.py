@@ -1,0 +1,59 @@
+"""enc-ebs-default: the stack that owns the account and region turns on EBS default encryption with a CMK.
+
+Default encryption is an account-and-region setting, so exactly one stack owns it; the others set the
+policy config ownsAccountBaseline to false and the policy is not applicable to them.
+"""
+from __future__ import annotations
+
+from pulumi_policy import PolicyConfigSchema, ReportViolation
+
+from ..catalog import CATALOG
+from ..factory import StackArgs, stack_policy
+from ..props import as_bool, is_aws_managed_alias, resources_of, shown
+
+CONTROL = CATALOG["enc-ebs-default"]
+
+ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+DEFAULT_KMS_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
+
+CONFIG_SCHEMA = PolicyConfigSchema(properties={
+    "ownsAccountBaseline": {
+        "type": "boolean",
+        "default": True,
+        "description": "This stack owns the account-and-region baseline (EBS default encryption and its key).",
+    },
+})
+
+
+def validate(args: StackArgs, report_violation: ReportViolation) -> None:
+    if args.get_config()["ownsAccountBaseline"] is not True:
+        args.not_applicable("ownsAccountBaseline is false: another stack owns EBS default encryption "
+                            "for this account and region")
+
+    switches = resources_of(args, ENCRYPTION_BY_DEFAULT)
+    if not switches:
+        report_violation("the stack declares no EncryptionByDefault; required one with enabled true "
+                         "(ownsAccountBaseline is true)", None)
+    for switch in switches:
+        enabled = switch.props.get("enabled")
+        # The provider's default for `enabled` is true.
+        if enabled is not None and as_bool(enabled) is not True:
+            report_violation(f"EncryptionByDefault '{switch.name}': enabled is {shown(enabled)}; required true",
+                             switch.urn)
+
+    keys = resources_of(args, DEFAULT_KMS_KEY)
+    if not keys:
+        report_violation("the stack declares no DefaultKmsKey, so default encryption uses the AWS-managed "
+                         "aws/ebs key; required one whose keyArn names a customer-managed KMS key "
+                         "(ownsAccountBaseline is true)", None)
+    for key in keys:
+        arn = key.props.get("keyArn")
+        if not arn:
+            report_violation(f"DefaultKmsKey '{key.name}': keyArn is unset; required a customer-managed KMS key",
+                             key.urn)
+        elif is_aws_managed_alias(arn):
+            report_violation(f"DefaultKmsKey '{key.name}': keyArn is {shown(arn)} (AWS-managed); "
+                             f"required a customer-managed KMS key", key.urn)
+
+
+POLICY = stack_policy(CONTROL, validate, CONFIG_SCHEMA)
