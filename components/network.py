@@ -356,16 +356,20 @@ class Network(pulumi.ComponentResource):
         ]
         self._nat_gateway_ids = self._nat_gateways(spec.network.single_nat_gateway)
 
-        public_table = self._route_table(f"{name}-public-rt", "public")
+        self._public_table = self._route_table(f"{name}-public-rt", "public")
         aws.ec2.Route(
             f"{name}-public-default-route",
-            route_table_id=public_table.id,
+            route_table_id=self._public_table.id,
             destination_cidr_block=ANYWHERE,
             gateway_id=self._internet_gateway.id,
             opts=self._child(),
         )
-        for az in zones:
-            self._associate(f"{name}-public-az{az}", public_table, self.public_subnet_ids[az])
+        # A public subnet reaches the internet gateway only while it hosts something public: its NAT now,
+        # the load balancer once open_edge_to_internet() is called. Until then a subnet without a NAT
+        # (dev's second AZ) stays on the VPC's main table, which has only the local route.
+        self._nat_zones = (0,) if spec.network.single_nat_gateway else tuple(zones)
+        for az in self._nat_zones:
+            self._associate(f"{name}-public-az{az}", self._public_table, self.public_subnet_ids[az])
         self._s3_endpoint = aws.ec2.VpcEndpoint(
             f"{name}-s3",
             vpc_id=self.vpc.id,
@@ -403,13 +407,17 @@ class Network(pulumi.ComponentResource):
 
     # -- public -----------------------------------------------------------------------------------
     def open_edge_to_internet(self, port: int = HTTPS) -> aws.vpc.SecurityGroupIngressRule:
-        """Admit the internet to the edge tier, on 443 only.
+        """Admit the internet to the edge tier, on 443 only, and route every public subnet to the internet.
 
-        Called by whoever creates the internet-facing load balancer, so the open port exists exactly when
-        a listener does; the network owns the rule like every other rule of its groups.
+        Called by whoever creates the internet-facing load balancer (placed in all public subnets), so the
+        open port and the public routes exist exactly when a listener does; the network owns the rule and
+        the routes like every other rule of its groups.
         """
         if port != HTTPS:
             raise ValueError(f"open_edge_to_internet(port={port}): only {HTTPS} (TLS) may be open to the internet")
+        for az, subnet_id in enumerate(self.public_subnet_ids):
+            if az not in self._nat_zones:
+                self._associate(f"{self._name}-public-az{az}", self._public_table, subnet_id)
         return self._rule(
             self._name, "edge", self.edge_security_group_id, "in", _Peer("internet", cidr=ANYWHERE), "tcp", (port, port),
             "HTTPS from the internet to the load balancer",

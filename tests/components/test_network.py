@@ -221,6 +221,16 @@ def test_dev_shares_one_nat_across_two_zones():
     assert len(of_type(plan, SUBNET)) == 6 + 2 * 4
 
 
+def test_a_public_subnet_without_a_nat_reaches_the_internet_only_once_the_edge_opens():
+    dev = {"availabilityZones": 2, "singleNatGateway": True}
+    closed = tables_of_subnets(build_network(network=dev, organizations=TWO_DEDICATED))
+    assert closed[f"{NAME}-public-az0"] == f"{NAME}-public-rt"  # hosts the NAT
+    assert f"{NAME}-public-az1" not in closed  # the VPC's main table: local route only
+    opened = tables_of_subnets(build_network(network=dev, organizations=TWO_DEDICATED, edge_open=True))
+    assert opened[f"{NAME}-public-az0"] == opened[f"{NAME}-public-az1"] == f"{NAME}-public-rt"
+    assert {k: v for k, v in opened.items() if k != f"{NAME}-public-az1"} == closed
+
+
 def test_the_default_security_group_is_adopted_and_emptied(plan):
     default = one(plan, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
     assert default.inputs["vpcId"] == resource_id(one(plan, "aws:ec2/vpc:Vpc"))
