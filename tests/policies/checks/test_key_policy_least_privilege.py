@@ -1,6 +1,8 @@
 """key-policy-least-privilege: no unpinned wildcard principal; an organization's key decrypts only for its roles."""
 import json
 
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
 from hipaa_pack.checks.key_policy_least_privilege import POLICY
 from tests.policies.fakes import resolved_config, resource_args, run
 
@@ -183,3 +185,9 @@ def test_an_organizations_key_without_a_policy_gets_the_account_wide_default():
     assert run(POLICY, org_key(policy=None)).messages == [
         "KMS key 'org-key' (organization acme): policy is unset, so AWS applies the default key policy (kms:* for "
         "every principal of the account); required a policy that lets only acme's roles decrypt"]
+
+
+def test_a_policy_unknown_during_preview_defers_the_check():
+    outcome = run(POLICY, org_key(policy=UNKNOWN_STRING_VALUE))
+    assert outcome.unknown == "string value at .policy can't be known during preview"
+    assert outcome.violations == []

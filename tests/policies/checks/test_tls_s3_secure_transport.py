@@ -1,6 +1,8 @@
 """tls-s3-secure-transport: each bucket's single policy denies requests made without TLS."""
 import json
 
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
 from hipaa_pack.checks.tls_s3_secure_transport import POLICY
 from tests.policies.fakes import FakeResource, resolved_config, run, stack_args, urn_for
 
@@ -104,3 +106,12 @@ def test_fails_when_the_condition_denies_tls_instead():
 def test_the_deprecated_v2_bucket_token_is_checked_too():
     assert run(POLICY, stack(bucket_type=BUCKET_V2, with_policy=False)).violations == [
         (f"bucket 'phi' has no BucketPolicy; required one with {REQUIRED}", urn_for(BUCKET_V2, "phi"))]
+
+
+def test_an_auto_named_bucket_unknown_during_preview_defers_the_check():
+    resources = [FakeResource(BUCKET, "phi", {"bucket": UNKNOWN_STRING_VALUE}),
+                 FakeResource(BUCKET_POLICY, "phi-policy", {"policy": json.dumps({"Statement": [deny()]})},
+                              property_dependencies={"bucket": "phi"})]
+    outcome = run(POLICY, stack_args(resources, config=resolved_config(POLICY)))
+    assert outcome.unknown == "string value at .bucket can't be known during preview"
+    assert outcome.violations == []
