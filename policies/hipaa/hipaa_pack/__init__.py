@@ -32,10 +32,10 @@ PACK_VERSION = read_pack_version()
 
 # Imported after the constants: check modules import this package while it is initializing.
 from .catalog import CATALOG, REQUIREMENTS  # noqa: E402
-from .checks import ALL as CHECKS, MISSING as MISSING_CHECKS  # noqa: E402
+from .checks import ALL as CHECKS  # noqa: E402
 
 POLICIES = [module.POLICY for module in CHECKS]
 """One policy per catalog control that has a check module, in catalog order."""
 
 __all__ = ["PACK_NAME", "PACK_VERSION", "PACK_DISPLAY_NAME", "PACK_DESCRIPTION", "CATALOG", "REQUIREMENTS",
-           "CHECKS", "MISSING_CHECKS", "POLICIES", "read_pack_version"]
+           "CHECKS", "POLICIES", "read_pack_version"]

@@ -6,9 +6,8 @@ Every module defines:
     def validate(args, report_violation): ...
     POLICY         = resource_policy(CONTROL, validate[, CONFIG_SCHEMA])   # or stack_policy(...)
 
-`load_checks()` imports them in catalog order and verifies that contract. While the checks are
-still being written, ALL holds the modules that exist and MISSING lists the control ids that have
-no module yet; tests call load_checks(strict=True), which fails naming every missing control.
+`load_checks()` imports them in catalog order and verifies that contract; a control without a
+module fails the import naming every missing control.
 """
 from __future__ import annotations
 
@@ -35,7 +34,7 @@ def load_checks(strict: bool = True) -> tuple[ModuleType, ...]:
     """The check modules in catalog order.
 
     strict=True raises MissingChecksError listing every control without a module; strict=False
-    skips them (see missing_checks()). A module that exists but fails to import, or breaks the
+    skips them. A module that exists but fails to import, or breaks the
     contract, always raises.
     """
     modules: list[ModuleType] = []
@@ -56,12 +55,6 @@ def load_checks(strict: bool = True) -> tuple[ModuleType, ...]:
             f"{len(missing)} catalog control(s) have no check module in {__name__}: "
             + ", ".join(f"{cid} ({module_name(cid)}.py)" for cid in missing))
     return tuple(modules)
-
-
-def missing_checks() -> list[str]:
-    """Control ids in catalog order that have no check module yet."""
-    loaded = {m.CONTROL.id for m in ALL}
-    return [cid for cid in CATALOG if cid not in loaded]
 
 
 def _check_contract(module: ModuleType, control: Control) -> None:
@@ -86,6 +79,6 @@ def _check_contract(module: ModuleType, control: Control) -> None:
         raise broken(f"POLICY.name is {module.POLICY.name!r}; expected {control.id!r}")
 
 
-# Lenient until every control has its module; then switch to load_checks(strict=True).
-ALL: tuple[ModuleType, ...] = load_checks(strict=False)
-MISSING: tuple[str, ...] = tuple(missing_checks())
+# Every catalog control has its module: a control without one stops the pack from loading at all,
+# so the pack can never silently run fewer controls than the catalog promises.
+ALL: tuple[ModuleType, ...] = load_checks(strict=True)
