@@ -406,11 +406,11 @@ def test_the_isolation_rule_table(plan):
 
 def test_no_group_admits_another_organizations_nodes(plan):
     org_groups = {"org:acme", "org:kappa"}
-    for group, direction, peer, *_ in rule_table(plan):
+    for group, direction, peer, protocol, from_port, to_port in rule_table(plan):
         if group in org_groups and peer in org_groups:
             assert peer == group, f"{group} {direction} {peer}"
         if group == "shared-nodes" and direction == "in" and peer in org_groups:
-            assert _[0] in ("tcp", "udp") and _[1] == _[2] == 53, "shared nodes admit org nodes for DNS only"
+            assert protocol in ("tcp", "udp") and from_port == to_port == 53, "shared nodes admit org nodes for DNS only"
 
 
 def test_security_groups_have_no_inline_rules(plan):
