@@ -244,6 +244,10 @@ def render_text(result: CheckResult) -> str:
             head += f" (severity {info.severity})"
         lines.append("")
         lines.append(head + (f": {description}" if description else ""))
+        if info and result.levels.get(name, info.enforcement) != info.enforcement:
+            # A level that differs from the pack's is a decision of this stack's policy config: say so.
+            lines.append(f"    {result.levels[name]} in this stack: set by its policy config "
+                         f"(stacks/policy.{result.stack}.json); the pack's level is {info.enforcement}")
         if info and info.citations:
             lines.append(f"    HIPAA {', '.join(info.citations)}")
         for v in found:
