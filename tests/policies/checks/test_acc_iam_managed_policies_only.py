@@ -1,6 +1,8 @@
 """acc-iam-managed-policies-only (advisory): inline policies and user attachments are reported."""
 import json
 
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
 from hipaa_pack.checks.acc_iam_managed_policies_only import POLICY
 from tests.policies.fakes import resource_args, run
 
@@ -31,15 +33,23 @@ def test_fails_for_inline_policy_resources():
              ("aws:iam/groupPolicy:GroupPolicy", "group", "group policy")]
     for token, principal, kind in cases:
         args = resource_args(token, {principal: "ops", "policy": DOCUMENT}, name="read")
-        assert run(POLICY, args).messages == [f"{kind} 'read' is an inline policy of {principal} 'ops'; {REQUIRED}"]
+        assert run(POLICY, args).messages == [f"{kind} 'read' is an inline policy; {REQUIRED}"]
 
 
 def test_fails_for_a_policy_attached_to_a_user():
     args = resource_args("aws:iam/userPolicyAttachment:UserPolicyAttachment",
                          {"user": "alice", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, name="alice-ro")
     assert run(POLICY, args).messages == [
-        "user policy attachment 'alice-ro' attaches 'arn:aws:iam::aws:policy/ReadOnlyAccess' directly to IAM user "
-        "'alice'; required access through roles or IAM Identity Center"]
+        "user policy attachment 'alice-ro' attaches a policy directly to an IAM user; required access through roles "
+        "or IAM Identity Center"]
+
+
+def test_a_role_that_is_unknown_during_preview_does_not_defer_the_finding():
+    args = resource_args("aws:iam/rolePolicy:RolePolicy", {"role": UNKNOWN_STRING_VALUE, "policy": DOCUMENT},
+                         name="read")
+    outcome = run(POLICY, args)
+    assert outcome.unknown is None
+    assert outcome.messages == [f"role policy 'read' is an inline policy; {REQUIRED}"]
 
 
 def test_the_policy_is_advisory():
