@@ -1,4 +1,6 @@
 """acc-eks-access-entries: API authentication, no creator admin, admin only for break-glass, namespaces otherwise."""
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
 from hipaa_pack.checks.acc_eks_access_entries import POLICY
 from tests.policies.fakes import resolved_config, resource_args, run
 
@@ -59,29 +61,29 @@ def test_passes_for_a_namespace_scoped_association():
 
 def test_fails_for_a_cluster_scoped_association():
     assert run(POLICY, association("AmazonEKSViewPolicy", scope={"type": "cluster"})).messages == [
-        f"access policy association 'acme-admin' ({POLICIES}/AmazonEKSViewPolicy for '{ORG_ADMIN}'): "
-        "accessScope.type is 'cluster'; required 'namespace'"]
+        "access policy association 'acme-admin' (AmazonEKSViewPolicy): accessScope.type is 'cluster'; "
+        "required 'namespace'"]
 
 
 def test_fails_for_a_namespace_scope_without_namespaces():
     assert run(POLICY, association(scope={"type": "namespace", "namespaces": []})).messages == [
-        f"access policy association 'acme-admin' ({POLICIES}/AmazonEKSEditPolicy for '{ORG_ADMIN}'): "
-        "accessScope.namespaces is empty; required the organization's namespaces"]
+        "access policy association 'acme-admin' (AmazonEKSEditPolicy): accessScope.namespaces is empty; "
+        "required the organization's namespaces"]
 
 
 def test_fails_for_cluster_admin_outside_break_glass():
     outcome = run(POLICY, association("AmazonEKSClusterAdminPolicy", DEPLOYER, {"type": "cluster"},
                                       config={"breakGlassPrincipalArns": ["arn:aws:iam::111111111111:role/bg"]}))
     assert outcome.messages == [
-        f"access policy association 'acme-admin' ({POLICIES}/AmazonEKSClusterAdminPolicy for '{DEPLOYER}'): "
-        "cluster-scoped admin access for a principal not listed in breakGlassPrincipalArns "
-        "(arn:aws:iam::111111111111:role/bg); required accessScope.type namespace"]
+        f"access policy association 'acme-admin' (AmazonEKSClusterAdminPolicy): cluster-scoped admin access for "
+        f"'{DEPLOYER}', which is not listed in breakGlassPrincipalArns (arn:aws:iam::111111111111:role/bg); "
+        "required accessScope.type namespace"]
 
 
 def test_fails_for_cluster_wide_eks_admin_with_no_break_glass_configured():
     assert run(POLICY, association("AmazonEKSAdminPolicy", ORG_ADMIN, {"type": "cluster"})).messages == [
-        f"access policy association 'acme-admin' ({POLICIES}/AmazonEKSAdminPolicy for '{ORG_ADMIN}'): "
-        "cluster-scoped admin access for a principal not listed in breakGlassPrincipalArns (none configured); "
+        f"access policy association 'acme-admin' (AmazonEKSAdminPolicy): cluster-scoped admin access for "
+        f"'{ORG_ADMIN}', which is not listed in breakGlassPrincipalArns (none configured); "
         "required accessScope.type namespace"]
 
 
@@ -94,7 +96,21 @@ def test_break_glass_cluster_admin_is_not_applicable():
 
 
 def test_access_entries_are_not_applicable():
-    entry = resource_args(ENTRY, {"clusterName": "quome-dev", "principalArn": ORG_ADMIN, "type": "STANDARD"})
+    entry = resource_args(ENTRY, {"clusterName": "quome-dev", "principalArn": ORG_ADMIN, "type": "STANDARD"},
+                          name="acme-admin-entry")
     assert run(POLICY, entry).not_applicable == (
-        f"access entry for '{ORG_ADMIN}' grants nothing by itself; its access policy associations and Kubernetes "
+        "access entry 'acme-admin-entry' grants nothing by itself; its access policy associations and Kubernetes "
         "RBAC bindings decide what it may do")
+
+
+def test_a_namespaced_association_is_judged_while_its_principal_is_unknown():
+    outcome = run(POLICY, association(principal=UNKNOWN_STRING_VALUE, scope={"type": "namespace"}))
+    assert outcome.unknown is None
+    assert outcome.messages == ["access policy association 'acme-admin' (AmazonEKSEditPolicy): accessScope.namespaces "
+                                "is empty; required the organization's namespaces"]
+
+
+def test_a_cluster_admin_association_with_an_unknown_principal_waits_for_the_principal():
+    outcome = run(POLICY, association("AmazonEKSClusterAdminPolicy", UNKNOWN_STRING_VALUE, {"type": "cluster"}))
+    assert outcome.unknown == "string value at .principalArn can't be known during preview"
+    assert outcome.violations == []

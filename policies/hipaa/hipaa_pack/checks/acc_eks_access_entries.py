@@ -16,7 +16,8 @@ CONTROL = CATALOG["acc-eks-access-entries"]
 CLUSTER_TOKEN = "aws:eks/cluster:Cluster"
 ACCESS_ENTRY_TOKEN = "aws:eks/accessEntry:AccessEntry"
 ASSOCIATION_TOKEN = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
-ADMIN_POLICY_RE = re.compile(r"^arn:aws[a-z-]*:eks::aws:cluster-access-policy/(AmazonEKSClusterAdminPolicy|AmazonEKSAdminPolicy)$")
+ADMIN_POLICY_RE = re.compile(
+    r"^arn:aws[a-z-]*:eks::aws:cluster-access-policy/(AmazonEKSClusterAdminPolicy|AmazonEKSAdminPolicy)$")
 
 CONFIG_SCHEMA = PolicyConfigSchema(properties={
     "breakGlassPrincipalArns": {
@@ -35,8 +36,8 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
     elif args.resource_type == ASSOCIATION_TOKEN:
         _check_association(args, report_violation)
     elif args.resource_type == ACCESS_ENTRY_TOKEN:
-        args.not_applicable(f"access entry for {shown(args.props.get('principalArn'))} grants nothing by itself; "
-                            f"its access policy associations and Kubernetes RBAC bindings decide what it may do")
+        args.not_applicable(f"access entry '{args.name}' grants nothing by itself; its access policy associations "
+                            f"and Kubernetes RBAC bindings decide what it may do")
 
 
 def _check_cluster(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -54,25 +55,25 @@ def _check_cluster(args: ResourceValidationArgs, report_violation: ReportViolati
 
 
 def _check_association(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    # principalArn is usually a role's ARN, unknown during preview: read it only where it decides.
     props = args.props
-    principal = props.get("principalArn")
-    policy = props.get("policyArn")
+    policy = str(props.get("policyArn"))
     scope = dig(props, "accessScope.type")
-    namespaces = [n for n in as_list(dig(props, "accessScope.namespaces")) if n]
-    break_glass = list(args.get_config()["breakGlassPrincipalArns"])
-    where = f"access policy association '{args.name}' ({policy} for {shown(principal)})"
+    where = f"access policy association '{args.name}' ({policy.rsplit('/', 1)[-1]})"
 
-    if scope == "cluster" and ADMIN_POLICY_RE.match(str(policy)):
+    if scope == "cluster" and ADMIN_POLICY_RE.match(policy):
+        principal = props.get("principalArn")
+        break_glass = list(args.get_config()["breakGlassPrincipalArns"])
         if principal in break_glass:
-            args.not_applicable(f"cluster-wide {str(policy).rsplit('/', 1)[-1]} for {principal}, which is listed "
-                                f"in breakGlassPrincipalArns")
+            args.not_applicable(f"cluster-wide {policy.rsplit('/', 1)[-1]} for {principal}, which is listed in "
+                                f"breakGlassPrincipalArns")
         listed = ", ".join(break_glass) if break_glass else "none configured"
-        report_violation(f"{where}: cluster-scoped admin access for a principal not listed in "
+        report_violation(f"{where}: cluster-scoped admin access for {shown(principal)}, which is not listed in "
                          f"breakGlassPrincipalArns ({listed}); required accessScope.type namespace", None)
         return
     if scope != "namespace":
         report_violation(f"{where}: accessScope.type is {shown(scope)}; required 'namespace'", None)
-    elif not namespaces:
+    elif not [n for n in as_list(dig(props, "accessScope.namespaces")) if n]:
         report_violation(f"{where}: accessScope.namespaces is empty; required the organization's namespaces", None)
 
 
