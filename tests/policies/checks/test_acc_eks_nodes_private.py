@@ -14,8 +14,8 @@ def stack(group_props=None, subnet_props=None, lt_props=None, group_deps=None):
         FakeResource(SUBNET, "private-az0", {"mapPublicIpOnLaunch": False, **(subnet_props or {})}),
         FakeResource(SUBNET, "private-az1", {"mapPublicIpOnLaunch": False}),
         FakeResource(LT, "sandbox-lt", {"metadataOptions": {"httpTokens": "required"}, **(lt_props or {})}),
-        FakeResource(NODE_GROUP, "sandbox", {"clusterName": "quome-dev", "launchTemplate": {"id": "lt-1", "version": "1"},
-                                             **(group_props or {})},
+        FakeResource(NODE_GROUP, "sandbox",
+                     {"clusterName": "quome-dev", "launchTemplate": {"id": "lt-1"}, **(group_props or {})},
                      property_dependencies={k: v for k, v in deps.items() if v}),
     ]
     return stack_args(resources, config=resolved_config(POLICY))

@@ -110,7 +110,8 @@ def test_fails_for_a_route_in_a_table_the_stack_does_not_hold():
                           property_dependencies={"gatewayId": "igw"})
     assert run(POLICY, network(orphan)).violations == [
         ("route 'main-default' routes 0.0.0.0/0 to internet gateway 'igw', but its routeTableId depends on no route "
-         f"table of this stack, so the subnets it serves cannot be checked; {REQUIRED}", urn_for(ROUTE, "main-default"))]
+         f"table of this stack, so the subnets it serves cannot be checked; {REQUIRED}",
+         urn_for(ROUTE, "main-default"))]
 
 
 def test_fails_for_an_internet_route_in_the_main_route_table():

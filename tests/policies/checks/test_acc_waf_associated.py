@@ -1,4 +1,5 @@
-"""acc-waf-associated: internet-facing ALBs and REST stages joined to a WebAclAssociation; distributions name a web ACL."""
+"""acc-waf-associated: internet-facing ALBs and REST stages joined to a WebAclAssociation; distributions
+name a web ACL."""
 from hipaa_pack.checks.acc_waf_associated import POLICY
 from tests.policies.fakes import FakeResource, resolved_config, run, stack_args, urn_for
 

@@ -48,8 +48,9 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
                              f"balancer lists the group in securityGroups; required internet ingress only on the "
                              f"edge load balancer's group", source.urn)
         if str(protocol).lower() not in TCP or as_int(from_port) != HTTPS_PORT or as_int(to_port) != HTTPS_PORT:
-            report_violation(f"security group {group_name}: {where} allows {found} on {_ports(protocol, from_port, to_port)}; "
-                             f"required tcp 443 only", source.urn)
+            ports = _ports(protocol, from_port, to_port)
+            report_violation(f"security group {group_name}: {where} allows {found} on {ports}; required tcp 443 only",
+                             source.urn)
 
     for sg in groups.values():
         for index, block in enumerate(as_list(sg.props.get("ingress"))):
