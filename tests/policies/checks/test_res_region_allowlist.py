@@ -146,6 +146,18 @@ def test_fails_for_an_scp_that_lets_another_region_through():
         "(eu-central-1, eu-west-1)"]
 
 
+def test_a_region_deny_for_some_services_only_does_not_count():
+    partial = region_deny_scp(["eu-central-1"])
+    content = json.loads(partial.props["content"])
+    del content["Statement"][0]["NotAction"]
+    content["Statement"][0]["Action"] = ["ec2:*", "s3:*"]
+    partial.props["content"] = json.dumps(content)
+    assert len(run(POLICY, stack(partial, config={"requireRegionScp": True})).violations) == 1
+    content["Statement"][0]["Action"] = "*"
+    partial.props["content"] = json.dumps(content)
+    assert run(POLICY, stack(partial, config={"requireRegionScp": True})).violations == []
+
+
 def test_other_policy_types_and_allows_do_not_count_as_the_scp():
     extra = [region_deny_scp(["eu-central-1"], name="tags", policy_type="TAG_POLICY"),
              region_deny_scp(["eu-central-1"], name="allow", effect="Allow")]

@@ -164,7 +164,8 @@ def _check_scp(args: StackArgs, allowed: list[str], report_violation: ReportViol
 
 
 def _region_denies(content: Any) -> list[list[str]]:
-    """For each Deny statement conditioned on aws:RequestedRegion NOT matching a list: that list."""
+    """For each Deny statement that covers every action (Action "*", or NotAction listing the global
+    services) and is conditioned on aws:RequestedRegion NOT matching a list: that list."""
     try:
         document = json.loads(content) if isinstance(content, str) else content
     except json.JSONDecodeError:
@@ -175,6 +176,8 @@ def _region_denies(content: Any) -> list[list[str]]:
     for statement in statements(document):
         if statement.get("Effect") != "Deny":
             continue
+        if "NotAction" not in statement and "*" not in as_list(statement.get("Action")):
+            continue  # denies only some services in other regions
         for operator, condition in (statement.get("Condition") or {}).items():
             if operator.lower().removeprefix("forallvalues:").removeprefix("foranyvalue:") not in NEGATED_OPERATORS:
                 continue
