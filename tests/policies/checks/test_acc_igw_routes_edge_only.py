@@ -1,4 +1,6 @@
 """acc-igw-routes-edge-only: internet-gateway default routes only in route tables of edge subnets."""
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
 from hipaa_pack.checks.acc_igw_routes_edge_only import POLICY
 from tests.policies.fakes import FakeResource, resolved_config, run, stack_args, urn_for
 
@@ -154,3 +156,14 @@ def test_internet_gateway_attachments_are_checked_too():
         ("internet gateway 'igw' is attached to VPC 'isolated-vpc', which has no edge subnet (no internet-facing "
          "load balancer or NAT gateway); required internet gateways only in VPCs with edge subnets",
          urn_for("aws:ec2/internetGatewayAttachment:InternetGatewayAttachment", "igw-attach"))]
+
+
+def test_ids_unknown_during_preview_do_not_stop_the_check():
+    args = network(with_lb=False)
+    for resource in args.resources:
+        for key in ("gatewayId", "subnetId", "routeTableId", "vpcId"):
+            if key in list(resource.props):
+                resource.props[key] = UNKNOWN_STRING_VALUE
+    outcome = run(POLICY, args)
+    assert outcome.unknown is None
+    assert [urn for _, urn in outcome.violations] == [urn_for(RTA, "public-az1-rta")] * 2

@@ -5,11 +5,14 @@ Edge subnets are the ones an internet-facing load balancer (subnets / subnetMapp
 NAT gateway (subnetId) is placed in. Every join goes through property dependencies. A VPC's main
 route table (a DefaultRouteTable, or a RouteTable made main by a MainRouteTableAssociation) serves
 every subnet without an explicit association, so it must never route to an internet gateway.
+
+Gateway, subnet and VPC ids are unknown during preview until those resources exist, so they are read
+only where no property dependency answers the question (a literal id, or no reference at all).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Optional
+from typing import Callable, Optional
 
 from pulumi_policy import PolicyResource, ReportViolation
 
@@ -29,6 +32,8 @@ IGW_ATTACHMENT_TOKEN = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachm
 SUBNET_TOKEN = "aws:ec2/subnet:Subnet"
 NAT_TOKEN = "aws:ec2/natGateway:NatGateway"
 VPC_TOKEN = "aws:ec2/vpc:Vpc"
+# The only other kind of gateway a route's gatewayId may name.
+VPN_GATEWAY_TOKEN = "aws:ec2/vpnGateway:VpnGateway"
 
 DEFAULT_ROUTES = ("0.0.0.0/0", "::/0")
 REQUIRED = "required internet-gateway routes only in route tables whose subnets are all edge subnets"
@@ -36,6 +41,7 @@ REQUIRED = "required internet-gateway routes only in route tables whose subnets 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     igws = {igw.urn: igw for igw in resources_of(args, IGW_TOKEN)}
+    vpn_gateways = {gateway.urn for gateway in resources_of(args, VPN_GATEWAY_TOKEN)}
     subnets = {subnet.urn: subnet for subnet in resources_of(args, SUBNET_TOKEN)}
     edge = _edge_subnets(args)
     tables = {rt.urn: rt for rt in resources_of(args, (ROUTE_TABLE_TOKEN, DEFAULT_ROUTE_TABLE_TOKEN))}
@@ -47,18 +53,25 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     for route in resources_of(args, ROUTE_TOKEN):
         destination = _default_destination(route.props.get("destinationCidrBlock"),
                                            route.props.get("destinationIpv6CidrBlock"))
-        gateway = _internet_gateway(route.props.get("gatewayId"), joined(route, "gatewayId"), igws)
-        if destination and gateway:
+        if not destination:
+            continue
+        gateway = _internet_gateway(joined(route, "gatewayId"), igws, lambda: route.props.get("gatewayId"))
+        if gateway:
             table = next((tables[urn] for urn in joined(route, "routeTableId") if urn in tables), None)
             igw_routes.append((table, destination, gateway, route))
     for table in tables.values():
+        dependencies = joined(table, "routes")
+        # With only internet gateways among the dependencies, every gatewayId of the routes names one.
+        if any(urn in vpn_gateways for urn in dependencies):
+            dependencies = []
         for entry in as_list(table.props.get("routes")):
-            if not isinstance(entry, Mapping):
+            if not isinstance(entry, Mapping) or "gatewayId" not in list(entry):
                 continue
             destination = _default_destination(entry.get("cidrBlock"), entry.get("ipv6CidrBlock"))
-            gateway = _internet_gateway(entry.get("gatewayId"), joined(table, "routes"), igws)
-            if destination and gateway:
-                igw_routes.append((table, destination, gateway, table))
+            if destination:
+                gateway = _internet_gateway(dependencies, igws, lambda: entry.get("gatewayId"))
+                if gateway:
+                    igw_routes.append((table, destination, gateway, table))
 
     for table, destination, gateway, holder in igw_routes:
         route = f"routes {destination} to internet gateway {gateway}"
@@ -70,12 +83,11 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
             report_violation(f"route table '{table.name}' {route} and is the VPC's main route table, which serves "
                              f"every subnet without an explicit association; {REQUIRED}", holder.urn)
             continue
-        attached = associations.get(table.urn, [])
-        if not any(association.props.get("subnetId") for association in attached):
+        # A gateway (edge) association routes inbound traffic and serves no subnet.
+        attached = [a for a in associations.get(table.urn, []) if joined(a, "subnetId") or a.props.get("subnetId")]
+        if not attached:
             args.not_applicable_to(table, f"route table {route} but has no subnet associations")
         for association in attached:
-            if not association.props.get("subnetId"):
-                continue  # a gateway (edge) association routes inbound traffic, it serves no subnet
             found = [subnets[urn] for urn in joined(association, "subnetId") if urn in subnets]
             if not found:
                 report_violation(f"route table '{table.name}' {route}; association '{association.name}' attaches a "
@@ -110,18 +122,17 @@ def _default_destination(ipv4: object, ipv6: object) -> Optional[str]:
     return None
 
 
-def _internet_gateway(gateway_id: object, dependencies: list[str],
-                      igws: Mapping[str, PolicyResource]) -> Optional[str]:
-    """The internet gateway a route's gatewayId names ("'name'" or its id), or None for other targets."""
-    if not gateway_id:
-        return None
+def _internet_gateway(dependencies: list[str], igws: Mapping[str, PolicyResource],
+                      literal: Callable[[], object]) -> Optional[str]:
+    """The internet gateway a route's gatewayId names ("'name'", or "'igw-...'" when written as a literal
+    id), or None for other targets. The value is read only when the gatewayId depends on nothing."""
     depended = [igws[urn] for urn in dependencies if urn in igws]
-    # gatewayId also takes virtual private gateways (vgw-...), which are not internet gateways.
-    if depended and not str(gateway_id).startswith("vgw-"):
+    if depended:
         return f"'{depended[0].name}'"
-    if str(gateway_id).startswith("igw-"):
-        return f"'{gateway_id}'"
-    return None
+    if dependencies:
+        return None  # another gateway of this stack: a virtual private gateway
+    gateway_id = literal()
+    return f"'{gateway_id}'" if str(gateway_id or "").startswith("igw-") else None
 
 
 def _check_attachments(args: StackArgs, igws: Mapping[str, PolicyResource], subnets: Mapping[str, PolicyResource],
@@ -133,8 +144,8 @@ def _check_attachments(args: StackArgs, igws: Mapping[str, PolicyResource], subn
     for igw in igws.values():
         holders = [igw] + attachments.get(igw.urn, [])
         for holder in holders:
-            if not holder.props.get("vpcId"):
-                continue
+            if not joined(holder, "vpcId") and not holder.props.get("vpcId"):
+                continue  # not attached (here)
             targets = [vpcs[urn] for urn in joined(holder, "vpcId") if urn in vpcs]
             if not targets:
                 report_violation(f"internet gateway '{igw.name}' is attached to a VPC that is not a VPC of this "
