@@ -1,5 +1,7 @@
 """acc-waf-associated: internet-facing ALBs and REST stages joined to a WebAclAssociation; distributions
 name a web ACL."""
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
 from hipaa_pack.checks.acc_waf_associated import POLICY
 from tests.policies.fakes import FakeResource, resolved_config, run, stack_args, urn_for
 
@@ -61,6 +63,14 @@ def test_fails_for_a_distribution_without_web_acl():
     no_acl = FakeResource(DISTRIBUTION, "cdn-2", {"enabled": True})
     assert run(POLICY, stack(no_acl)).messages == [
         "CloudFront distribution 'cdn-2': webAclId is unset; required a CLOUDFRONT-scope web ACL"]
+
+
+def test_a_distribution_whose_web_acl_is_unknown_during_preview_passes_by_dependency():
+    acl = FakeResource("aws:wafv2/webAcl:WebAcl", "cdn-acl", {"scope": "CLOUDFRONT"})
+    cdn = FakeResource(DISTRIBUTION, "cdn-2", {"webAclId": UNKNOWN_STRING_VALUE},
+                       property_dependencies={"webAclId": "cdn-acl"})
+    outcome = run(POLICY, stack(acl, cdn))
+    assert outcome.unknown is None and outcome.violations == []
 
 
 def test_internal_and_network_load_balancers_are_not_applicable():

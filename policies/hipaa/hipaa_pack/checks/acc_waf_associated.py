@@ -6,7 +6,7 @@ from pulumi_policy import ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import LB_TOKENS, as_bool, by_joined_urn, resources_of, shown
+from ..props import LB_TOKENS, as_bool, by_joined_urn, joined, resources_of, shown
 
 CONTROL = CATALOG["acc-waf-associated"]
 
@@ -38,6 +38,9 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
                              f"required an association with a REGIONAL web ACL", stage.urn)
 
     for distribution in resources_of(args, DISTRIBUTION_TOKEN):
+        # A web ACL of this stack is known by the dependency (its ARN is unknown during preview).
+        if joined(distribution, "webAclId"):
+            continue
         acl = distribution.props.get("webAclId")
         if not acl:
             report_violation(f"CloudFront distribution '{distribution.name}': webAclId is {shown(acl)}; required "
