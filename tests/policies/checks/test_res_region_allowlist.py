@@ -2,6 +2,7 @@
 import json
 
 import pytest
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from hipaa_pack.checks.res_region_allowlist import POLICY
 from tests.policies.fakes import FakeResource, PolicyConfigError, resolved_config, run, stack_args, urn_for
@@ -97,8 +98,16 @@ def test_fails_for_replication_to_another_region():
     outcome = run(POLICY, stack(*replication("us-east-1")))
     assert outcome.messages == [
         f"Bucket 'phi-replica': region is 'us-east-1'; {REQUIRED}",
-        "replication 'phi-replication': destination 'arn:aws:s3:::quome-phi-replica' (bucket 'phi-replica'): region "
-        f"is 'us-east-1'; {REQUIRED}"]
+        f"replication 'phi-replication': destination bucket 'phi-replica': region is 'us-east-1'; {REQUIRED}"]
+
+
+def test_replication_destinations_are_found_while_their_arns_are_unknown():
+    target, config = replication("us-east-1")
+    config.props["rules"][0]["destination"]["bucket"] = UNKNOWN_STRING_VALUE
+    outcome = run(POLICY, stack(target, config))
+    assert outcome.unknown is None
+    assert outcome.messages[-1] == (
+        f"replication 'phi-replication': destination bucket 'phi-replica': region is 'us-east-1'; {REQUIRED}")
 
 
 def test_fails_for_replication_to_a_bucket_outside_the_stack():
@@ -115,6 +124,32 @@ def test_fails_for_a_backup_copy_to_another_region():
     assert run(POLICY, stack(plan)).messages == [
         "backup plan 'daily': copy action to 'arn:aws:backup:us-east-1:333333333333:backup-vault:dr': region is "
         f"'us-east-1'; {REQUIRED}"]
+
+
+def vault(name, region=None):
+    props = {"name": f"quome-{name}", **({"region": region} if region else {})}
+    return FakeResource("aws:backup/vault:Vault", name, props)
+
+
+def test_copies_to_vaults_of_the_stack_are_judged_by_the_vault_region_while_arns_are_unknown():
+    plan = FakeResource(PLAN, "daily", {"rules": [{"ruleName": "daily", "targetVaultName": "quome-main",
+                                                   "copyActions": [{"destinationVaultArn": UNKNOWN_STRING_VALUE}]}]},
+                        property_dependencies={"rules": ["main", "dr"]})
+    outcome = run(POLICY, stack(vault("main"), vault("dr", "us-east-1"), plan))
+    assert outcome.unknown is None
+    assert outcome.messages == [
+        f"Vault 'dr': region is 'us-east-1'; {REQUIRED}",
+        f"backup plan 'daily': copy destination vault 'dr': region is 'us-east-1'; {REQUIRED}"]
+
+
+def test_a_literal_copy_destination_next_to_a_stack_target_vault_is_read():
+    plan = FakeResource(PLAN, "daily", {"rules": [{"ruleName": "daily", "targetVaultName": "quome-main",
+                                                   "copyActions": [{"destinationVaultArn":
+                                                                    "arn:aws:backup:us-west-2:1:backup-vault:dr"}]}]},
+                        property_dependencies={"rules": ["main"]})
+    assert run(POLICY, stack(vault("main"), plan)).messages == [
+        "backup plan 'daily': copy action to 'arn:aws:backup:us-west-2:1:backup-vault:dr': region is 'us-west-2'; "
+        f"{REQUIRED}"]
 
 
 def test_fails_for_a_backup_copy_whose_region_cannot_be_read():

@@ -26,6 +26,7 @@ KEY_TOKEN = "aws:kms/key:Key"
 TABLE_TOKEN = "aws:dynamodb/table:Table"
 REPLICATION_TOKEN = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 PLAN_TOKEN = "aws:backup/plan:Plan"
+VAULT_TOKEN = "aws:backup/vault:Vault"
 ORG_POLICY_TOKEN = "aws:organizations/policy:Policy"
 SCP_TYPE = "SERVICE_CONTROL_POLICY"
 REGION_KEY = "aws:requestedregion"
@@ -89,16 +90,7 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
 
     _check_replication(args, check, required, report_violation)
 
-    for plan in resources_of(args, PLAN_TOKEN):
-        for rule in as_list(plan.props.get("rules")):
-            for action in as_list(rule.get("copyActions") if isinstance(rule, Mapping) else None):
-                vault = action.get("destinationVaultArn") if isinstance(action, Mapping) else None
-                region = _arn_region(vault)
-                where = f"backup plan '{plan.name}': copy action to {shown(vault)}"
-                if region is None:
-                    report_violation(f"{where} names no region; {required}", plan.urn)
-                else:
-                    check(region, f"{where}: region", plan.urn)
+    _check_backup_copies(args, check, required, report_violation)
 
     if as_bool(config["requireRegionScp"]) is True:
         _check_scp(args, allowed, report_violation)
@@ -124,26 +116,60 @@ def _resource_region(resource: PolicyResource) -> Optional[str]:
     return str(region) if region else None
 
 
+def _check_destination(resource: PolicyResource, where: str, check: Any, required: str,
+                       report_violation: ReportViolation, urn: str) -> None:
+    region = _resource_region(resource)
+    if region is None:
+        report_violation(f"{where} has no known region; {required}", urn)
+    else:
+        check(region, f"{where}: region", urn)
+
+
 def _check_replication(args: StackArgs, check: Any, required: str, report_violation: ReportViolation) -> None:
+    """Destination buckets of this stack are found through the rules' dependencies (their ARNs are
+    unknown during preview); a destination named by a literal ARN lies outside the stack."""
     buckets = {b.urn: b for b in resources_of(args, BUCKET_TOKENS)}
     for config in resources_of(args, REPLICATION_TOKEN):
-        candidates = [buckets[urn] for urn in joined(config, "rules") if urn in buckets]
-        for rule in as_list(config.props.get("rules")):
-            destination = dig(rule, "destination.bucket") if isinstance(rule, Mapping) else None
-            if not destination:
+        targets = [buckets[urn] for urn in joined(config, "rules") if urn in buckets]
+        for target in targets:
+            _check_destination(target, f"replication '{config.name}': destination bucket '{target.name}'", check,
+                               required, report_violation, config.urn)
+        rules = [r for r in as_list(config.props.get("rules")) if isinstance(r, Mapping) and r.get("destination")]
+        if len(rules) <= len(targets):
+            continue  # every destination is one of the stack's buckets
+        names = {str(t.props.get("bucket")) for t in targets}
+        for rule in rules:
+            destination = dig(rule, "destination.bucket")
+            if str(destination).rsplit(":", 1)[-1] not in names:
+                report_violation(f"replication '{config.name}': destination {shown(destination)} is not a bucket of "
+                                 f"this stack, so its region cannot be checked; {required}", config.urn)
+
+
+def _check_backup_copies(args: StackArgs, check: Any, required: str, report_violation: ReportViolation) -> None:
+    """Copy-destination vaults of this stack are the vaults the plan's rules depend on other than their
+    targetVaultName (destination ARNs are unknown during preview); literal ARNs carry their region."""
+    vaults = {v.urn: v for v in resources_of(args, VAULT_TOKEN)}
+    for plan in resources_of(args, PLAN_TOKEN):
+        rules = [r for r in as_list(plan.props.get("rules")) if isinstance(r, Mapping)]
+        targets = {str(r.get("targetVaultName")) for r in rules}
+        copies = [vaults[urn] for urn in dict.fromkeys(joined(plan, "rules"))
+                  if urn in vaults and str(vaults[urn].props.get("name")) not in targets]
+        for vault in copies:
+            _check_destination(vault, f"backup plan '{plan.name}': copy destination vault '{vault.name}'", check,
+                               required, report_violation, plan.urn)
+        actions = [a for r in rules for a in as_list(r.get("copyActions")) if isinstance(a, Mapping)]
+        if len(actions) <= len(copies):
+            continue  # every copy goes to one of the stack's vaults
+        for action in actions:
+            arn = action.get("destinationVaultArn")
+            if any(arn == vault.props.get("arn") for vault in copies):
                 continue
-            target = next((b for b in candidates
-                           if destination in (b.props.get("arn"), f"arn:aws:s3:::{b.props.get('bucket')}")), None)
-            where = f"replication '{config.name}': destination {shown(destination)}"
-            if target is None:
-                report_violation(f"{where} is not a bucket of this stack, so its region cannot be checked; "
-                                 f"{required}", config.urn)
-                continue
-            region = _resource_region(target)
+            region = _arn_region(arn)
+            where = f"backup plan '{plan.name}': copy action to {shown(arn)}"
             if region is None:
-                report_violation(f"{where} (bucket '{target.name}') has no known region; {required}", config.urn)
+                report_violation(f"{where} names no region; {required}", plan.urn)
             else:
-                check(region, f"{where} (bucket '{target.name}'): region", config.urn)
+                check(region, f"{where}: region", plan.urn)
 
 
 def _check_scp(args: StackArgs, allowed: list[str], report_violation: ReportViolation) -> None:
