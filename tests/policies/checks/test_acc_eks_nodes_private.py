@@ -1,4 +1,6 @@
 """acc-eks-nodes-private: node groups without SSH, in subnets and launch templates that assign no public IPs."""
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
 from hipaa_pack.checks.acc_eks_nodes_private import POLICY
 from tests.policies.fakes import FakeResource, resolved_config, run, stack_args, urn_for
 
@@ -32,10 +34,11 @@ def test_passes_for_network_interfaces_that_do_not_ask_for_public_ips():
 
 
 def test_fails_for_ssh_remote_access():
-    outcome = run(POLICY, stack(group_props={"remoteAccess": {"ec2SshKey": "ops"}}))
+    outcome = run(POLICY, stack(group_props={"remoteAccess": {"ec2SshKey": "ops",
+                                                               "sourceSecurityGroupIds": UNKNOWN_STRING_VALUE}}))
     assert outcome.violations == [
-        ("node group 'sandbox': remoteAccess is {\"ec2SshKey\": \"ops\"}; required unset (reach nodes through SSM, "
-         "not SSH)", urn_for(NODE_GROUP, "sandbox"))]
+        ("node group 'sandbox': remoteAccess is set (ec2SshKey, sourceSecurityGroupIds); required unset (reach nodes "
+         "through SSM, not SSH)", urn_for(NODE_GROUP, "sandbox"))]
 
 
 def test_fails_for_a_subnet_that_maps_public_ips():

@@ -8,7 +8,7 @@ from pulumi_policy import ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import as_bool, as_list, joined, plain, resources_of, shown
+from ..props import as_bool, as_list, joined, resources_of, shown
 
 CONTROL = CATALOG["acc-eks-nodes-private"]
 
@@ -24,7 +24,8 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
         where = f"node group '{group.name}'"
         remote = group.props.get("remoteAccess")
         if isinstance(remote, Mapping) and remote:
-            report_violation(f"{where}: remoteAccess is {shown(plain(remote))}; required unset (reach nodes "
+            # Only the keys: the security-group ids in it are unknown during preview.
+            report_violation(f"{where}: remoteAccess is set ({', '.join(sorted(remote))}); required unset (reach nodes "
                              f"through SSM, not SSH)", group.urn)
 
         used = [subnets[urn] for urn in joined(group, "subnetIds") if urn in subnets]
