@@ -11,9 +11,13 @@ How the policies are shaped (and why):
   `kms:PutKeyPolicy`, so that safety check passes and is never bypassed.
 - There is no "Enable IAM policies" statement (`kms:*` to the account root): an IAM policy alone can
   never open a key. Principals use a key only through a statement here, and only through an AWS service
-  (`kms:ViaService`) of this region, from this account (`kms:CallerAccount`). A grant without named
-  principals names the account root, which means "any principal of this account whose own IAM policy
-  also allows it".
+  (`kms:ViaService`) of this region, from this account (`kms:CallerAccount`). A grant's statement names
+  the account root, which means "any principal of this account whose own IAM policy also allows it";
+  a grant with named principals narrows that to them by `ArnEquals` on `aws:PrincipalArn`. They are not
+  put in `Principal`: KMS refuses a key policy whose Principal names a role that does not exist yet, and
+  the keys come first (the organizations' workload roles are created after them). KMS does not check
+  condition values, and a role deleted and re-created under the same name matches again, where a
+  Principal would have turned into the old role's unique id.
 - AWS service principals are scoped by `aws:SourceAccount`/`aws:SourceArn` and, where the service sets
   one, by its encryption context (CloudTrail, CloudWatch Logs).
 
@@ -97,7 +101,8 @@ class KeyUseGrant:
 
     `key` is a purpose ("logs", "storage", "secrets", "cluster") or `org_key(org_id)`. `via_services`
     are short service names ("ec2", "eks", "secretsmanager"), expanded to `<svc>.<region>.amazonaws.com`.
-    Empty `principal_arns` means any principal of the stack's account, still subject to its IAM policies.
+    Empty `principal_arns` means any principal of the stack's account, still subject to its IAM policies;
+    named ones need not exist yet (they become an `aws:PrincipalArn` condition, not a Principal).
     `allow_create_grant` adds `kms:CreateGrant` limited to grants for AWS resources
     (`kms:GrantIsForAWSResource`), which EBS and EKS need to attach encrypted volumes.
     """
@@ -411,13 +416,16 @@ def _grant_statements(args: KeysArgs, grants: Sequence[KeyUseGrant]) -> list[dic
         base = _sid("Use", "Via", *grant.via_services)
         used[base] = used.get(base, 0) + 1
         sid = base if used[base] == 1 else f"{base}{used[base]}"
-        principal = _one_or_many(grant.principal_arns) if grant.principal_arns else _account_root(args.account_id)
-        condition = {
+        principal = _account_root(args.account_id)
+        condition: dict[str, Any] = {
             "StringEquals": {
                 "kms:CallerAccount": args.account_id,
                 "kms:ViaService": _one_or_many([_service(s, args.region) for s in grant.via_services]),
             }
         }
+        if grant.principal_arns:
+            # The account root plus this condition, never the roles as Principal: see the module docstring.
+            condition["ArnEquals"] = {"aws:PrincipalArn": list(grant.principal_arns)}
         statements.append(
             {
                 "Sid": sid,

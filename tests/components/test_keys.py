@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import account_baseline, audit_trail
+from components import account_baseline, audit_trail, organization
 from components.config import ConfigError
 from components.keys import (
     DELETION_WINDOW_DAYS,
@@ -295,13 +295,72 @@ def test_a_grant_becomes_a_via_service_statement_for_the_account(compliant):
     }
 
 
-def test_a_grant_with_named_principals_names_only_them_and_no_create_grant_unless_asked(compliant):
+def test_a_grant_with_named_principals_pins_them_by_condition_and_no_create_grant_unless_asked(compliant):
     plan, _ = compliant
     document = policies(plan)["k-cluster"]
     assert sids(document) == ["KeyAdministration", "UseViaEks"]
-    use = statement(document, "UseViaEks")
-    assert use["Principal"] == {"AWS": CLUSTER_ROLE}
-    assert use["Condition"]["StringEquals"]["kms:ViaService"] == f"eks.{REGION}.amazonaws.com"
+    assert statement(document, "UseViaEks") == {
+        "Sid": "UseViaEks",
+        "Effect": "Allow",
+        # The root, not the role: KMS refuses a Principal that names a role that does not exist yet.
+        "Principal": {"AWS": ROOT},
+        "Action": list(KEY_USE_ACTIONS),
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": f"eks.{REGION}.amazonaws.com"},
+            "ArnEquals": {"aws:PrincipalArn": [CLUSTER_ROLE]},
+        },
+    }
+
+
+def test_named_principals_also_pin_the_create_grant_statement():
+    grant = KeyUseGrant(key="cluster", via_services=("eks",), allow_create_grant=True, principal_arns=(CLUSTER_ROLE,))
+    document = key_policy(compliant_args(grants=(grant,)), "cluster")
+    assert statement(document, "UseViaEksCreateGrant") == {
+        "Sid": "UseViaEksCreateGrant",
+        "Effect": "Allow",
+        "Principal": {"AWS": ROOT},
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": f"eks.{REGION}.amazonaws.com"},
+            "ArnEquals": {"aws:PrincipalArn": [CLUSTER_ROLE]},
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+        },
+    }
+
+
+def test_organization_key_lets_only_the_workload_role_decrypt_and_names_it_only_in_a_condition():
+    spec = make_spec(ownsAccountBaseline=True)
+    args = compliant_args(grants=organization.key_grants(spec))
+    workload = f"arn:aws:iam::{ACCOUNT}:role/quome-acme-workload"
+    document = key_policy(args, org_key("acme"))
+    assert sids(document) == ["KeyAdministration", "UseViaSecretsmanager", "UseViaEc2", "UseViaEc2CreateGrant"]
+    assert statement(document, "UseViaSecretsmanager") == {
+        "Sid": "UseViaSecretsmanager",
+        "Effect": "Allow",
+        "Principal": {"AWS": ROOT},
+        "Action": ["kms:Decrypt", "kms:DescribeKey"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"},
+            "ArnEquals": {"aws:PrincipalArn": [workload]},
+        },
+    }
+    # The EC2 statements name no principal: the CSI driver's role (and any role its IAM policy allows) creates
+    # the org's volumes, without kms:Decrypt.
+    assert "ArnEquals" not in statement(document, "UseViaEc2")["Condition"]
+
+
+def test_no_key_policy_names_a_grant_principal_as_principal():
+    """Every Principal exists before the keys do: the admins, the account root, the Auto Scaling role."""
+    spec = make_spec(ownsAccountBaseline=True)
+    args = compliant_args(grants=(*organization.key_grants(spec), EKS_GRANT))
+    existing = {DEPLOYER, BREAK_GLASS, ROOT, autoscaling_service_linked_role_arn(ACCOUNT)}
+    for key_name in args.key_names:
+        for stmt in key_policy(args, key_name)["Statement"]:
+            named = stmt["Principal"].get("AWS", [])
+            assert set(named if isinstance(named, list) else [named]) <= existing, (key_name, stmt["Sid"])
 
 
 def test_several_services_and_actions_of_one_grant():
@@ -320,7 +379,8 @@ def test_two_grants_through_the_same_service_get_distinct_sids():
     second = KeyUseGrant(key="secrets", via_services=("secretsmanager",), principal_arns=(DEPLOYER,))
     document = key_policy(compliant_args(grants=(first, second)), "secrets")
     assert sids(document) == ["KeyAdministration", "UseViaSecretsmanager", "UseViaSecretsmanager2"]
-    assert statement(document, "UseViaSecretsmanager2")["Principal"] == {"AWS": DEPLOYER}
+    assert statement(document, "UseViaSecretsmanager")["Condition"]["ArnEquals"] == {"aws:PrincipalArn": [CLUSTER_ROLE]}
+    assert statement(document, "UseViaSecretsmanager2")["Condition"]["ArnEquals"] == {"aws:PrincipalArn": [DEPLOYER]}
 
 
 def test_an_organization_key_holds_only_its_own_grants(compliant):
