@@ -60,8 +60,10 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
             table = next((tables[urn] for urn in joined(route, "routeTableId") if urn in tables), None)
             igw_routes.append((table, destination, gateway, route))
     for table in tables.values():
+        # gatewayId names an internet gateway or a virtual private gateway. Without the latter among the
+        # routes' dependencies, a gatewayId of a default route is taken to be the internet gateway they
+        # depend on (its id is unknown during preview); with both, each gatewayId has to be read.
         dependencies = joined(table, "routes")
-        # With only internet gateways among the dependencies, every gatewayId of the routes names one.
         if any(urn in vpn_gateways for urn in dependencies):
             dependencies = []
         for entry in as_list(table.props.get("routes")):
