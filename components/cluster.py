@@ -22,7 +22,8 @@ What it creates, and why:
 - The in-region artifact bucket mirroring the pinned gVisor binaries: versioned, SSE-KMS with the storage
   key and bucket keys, TLS-only, public access blocked, ACLs disabled, access-logged to the audit trail's
   access-log bucket. Nodes read only `gvisor/*`, through the S3 gateway endpoint.
-- Through a Kubernetes provider built from the cluster's outputs: RuntimeClass `gvisor`, the default
+- Through a Kubernetes provider built from the cluster's outputs: RuntimeClass `gvisor` (selecting the
+  shared pool by its `quome.io/pool` label, so never a dedicated organization's nodes), the default
   encrypted gp3 StorageClass and the tenant admission policy (components/cluster_k8s.py).
 """
 

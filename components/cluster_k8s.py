@@ -9,6 +9,12 @@ component: `quome.io/runtime-class` (the RuntimeClass the org's pods must use) a
 namespace object: a pod without `runtimeClassName`, or with another one, would run under plain runc
 (or on another org's nodes), and a claim on another class could land on another org's key, or on a
 class the platform does not manage (such as a `gp2` class EKS may have created, not under a platform key).
+
+A third rule reads the namespace's `quome.io/organization` label: a pod may tolerate the
+`quome.io/organization` taint only with `operator: Equal` and its own organization as value, and every
+toleration must name a key (a key-less `Exists` toleration tolerates every taint). The RuntimeClasses'
+nodeSelectors already keep pods off other organizations' nodes (components/node_pool.py); this rule
+keeps a second fence in place should a selector ever drift.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Mapping, Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.node_pool import PoolTaint
+from components.node_pool import ORGANIZATION_LABEL, PoolTaint
 from components.user_data import RUNTIME_HANDLER
 
 SHARED_RUNTIME_CLASS = "gvisor"
@@ -114,6 +120,17 @@ PVC_STORAGE_CLASS_RULE = (
 )
 
 
+# RuntimeClass admission merges the class's tolerations into the pod before validating admission runs, so
+# a dedicated organization's own toleration (from `gvisor-<id>`) is already there and passes.
+POD_TOLERATION_RULE = (
+    "request.resource.resource != 'pods' || !has(object.spec.tolerations) || "
+    "object.spec.tolerations.all(t, has(t.key) && t.key != '' && ("
+    f"t.key != '{ORGANIZATION_LABEL}' || ("
+    "(!has(t.operator) || t.operator == 'Equal') && has(t.value) && "
+    f"{_namespace_label_equals('t.value', ORGANIZATION_LABEL)})))"
+)
+
+
 def _tenant_namespaces() -> k8s.meta.v1.LabelSelectorArgs:
     return k8s.meta.v1.LabelSelectorArgs(match_labels={TENANT_LABEL: "true"})
 
@@ -121,7 +138,8 @@ def _tenant_namespaces() -> k8s.meta.v1.LabelSelectorArgs:
 def tenant_admission_policy(
     resource_name: str, opts: pulumi.ResourceOptions
 ) -> tuple[k8s.admissionregistration.v1.ValidatingAdmissionPolicy, k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding]:
-    """Deny, in tenant namespaces, pods off the namespace's RuntimeClass and claims off its StorageClasses."""
+    """Deny, in tenant namespaces, pods off the namespace's RuntimeClass or tolerating another organization's
+    nodes, and claims off its StorageClasses."""
     policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
         resource_name,
         metadata=k8s.meta.v1.ObjectMetaArgs(name=ADMISSION_POLICY_NAME),
@@ -144,6 +162,15 @@ def tenant_admission_policy(
                     message=(
                         f"pods in tenant namespaces must set spec.runtimeClassName to the namespace's "
                         f"'{RUNTIME_CLASS_LABEL}' (a gVisor RuntimeClass); without it the pod would run under runc"
+                    ),
+                    reason="Forbidden",
+                ),
+                k8s.admissionregistration.v1.ValidationArgs(
+                    expression=POD_TOLERATION_RULE,
+                    message=(
+                        f"pods in tenant namespaces may tolerate '{ORGANIZATION_LABEL}' only with operator Equal and "
+                        f"the namespace's own '{ORGANIZATION_LABEL}' value, and every toleration must name a key: "
+                        "another organization's dedicated nodes are not theirs"
                     ),
                     reason="Forbidden",
                 ),

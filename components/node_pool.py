@@ -6,6 +6,14 @@ of a gVisor RuntimeClass (whose scheduling block adds the matching nodeSelector 
 there. A dedicated organization's pool also carries `quome.io/organization=<id>` as label and taint,
 matched only by that organization's RuntimeClass `gvisor-<id>`.
 
+Every pool's nodes are also labelled `quome.io/pool=sandbox-<shared|id>`, and the shared pool is selected
+by that label, not by the runtime label alone: the runtime label is on dedicated nodes too, and a taint
+only keeps off pods that do not tolerate it. A pod may add tolerations of its own (say for
+`quome.io/organization=<other>`), but it can never drop a nodeSelector its RuntimeClass adds, and the
+kubelet refuses a pod whose nodeSelector its node does not match even when `spec.nodeName` skips the
+scheduler. Because of that label an organization may not be called `shared` (its dedicated nodes would
+carry the shared pool's label).
+
 The module-level helpers build the launch template and node group both pools and the cluster's
 untainted system pool share: IMDSv2 only with a hop limit of 1 (pods cannot reach the node role's
 credentials), an encrypted gp3 root volume under the storage key, the network's node security groups,
@@ -34,6 +42,8 @@ RUNTIME_LABEL = "sandbox.quome.io/runtime"
 RUNTIME_VALUE = "gvisor"
 ORGANIZATION_LABEL = "quome.io/organization"
 POOL_LABEL = "quome.io/pool"
+SHARED_POOL = "shared"
+"""The shared pool's name (its nodes' `quome.io/pool` value is `sandbox-shared`); never an organization id."""
 ROOT_DEVICE = "/dev/xvda"
 """The root device name of the EKS AL2023 AMIs."""
 
@@ -195,6 +205,11 @@ class SandboxNodePoolArgs:
         gvisor_release(self.gvisor_release)
         if self.organization_id is not None and not _ORG_ID.match(self.organization_id):
             raise ValueError(f"organization_id {self.organization_id!r} must be a DNS-1123 label")
+        if self.organization_id == SHARED_POOL:
+            raise ValueError(
+                f"organization_id {SHARED_POOL!r} is reserved: its nodes would carry {POOL_LABEL}={self.pool_label}, "
+                "the shared pool's label, and the shared RuntimeClass would select them"
+            )
         clashes = sorted(set(self.extra_labels) & set(_RESERVED_LABELS))
         if clashes:
             raise ValueError(f"extra_labels may not set {', '.join(clashes)}: the pool sets them itself")
@@ -205,10 +220,21 @@ class SandboxNodePoolArgs:
             raise ValueError(f"disk_size_gib {self.disk_size_gib}: allowed 20 to 1000")
 
     @property
+    def pool_label(self) -> str:
+        """This pool's `quome.io/pool` value: `sandbox-shared`, or `sandbox-<organization id>`."""
+        return f"sandbox-{self.organization_id or SHARED_POOL}"
+
+    @property
     def node_selector(self) -> dict[str, str]:
-        """The labels a RuntimeClass selects this pool's nodes by."""
+        """The labels a RuntimeClass selects this pool's nodes by.
+
+        Shared: the runtime and pool labels (dedicated nodes carry the runtime label too). Dedicated: the
+        runtime and organization labels, which only that organization's nodes carry.
+        """
         selector = {RUNTIME_LABEL: RUNTIME_VALUE}
-        if self.organization_id is not None:
+        if self.organization_id is None:
+            selector[POOL_LABEL] = self.pool_label
+        else:
             selector[ORGANIZATION_LABEL] = self.organization_id
         return selector
 
@@ -250,7 +276,6 @@ class SandboxNodePool(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("quome:node_pool:SandboxNodePool", name, None, opts)
-        pool = args.organization_id or "shared"
         self.node_selector = args.node_selector
         self.taints = args.taints
         self.user_data = sandbox_user_data(args.bootstrap)
@@ -260,7 +285,7 @@ class SandboxNodePool(pulumi.ComponentResource):
             security_group_ids=args.security_group_ids,
             disk_size_gib=args.disk_size_gib,
             user_data=self.user_data,
-            tags={"Name": f"{name}", POOL_LABEL: f"sandbox-{pool}"},
+            tags={"Name": f"{name}", POOL_LABEL: args.pool_label},
             opts=child_options(self, provider),
         )
         self.node_group = managed_node_group(
@@ -274,7 +299,7 @@ class SandboxNodePool(pulumi.ComponentResource):
             scaling=args.scaling,
             kubernetes_version=args.kubernetes_version,
             release_version=args.release_version,
-            labels={**args.extra_labels, **self.node_selector, POOL_LABEL: f"sandbox-{pool}"},
+            labels={**args.extra_labels, **self.node_selector, POOL_LABEL: args.pool_label},
             taints=self.taints,
             opts=child_options(self, provider),
         )

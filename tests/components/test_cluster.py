@@ -15,10 +15,10 @@ from components.cluster import (
     ClusterArgs,
     key_grants,
 )
-from components.cluster_k8s import PVC_STORAGE_CLASS_RULE, POD_RUNTIME_CLASS_RULE
+from components.cluster_k8s import POD_TOLERATION_RULE, PVC_STORAGE_CLASS_RULE, POD_RUNTIME_CLASS_RULE
 from components.keys import KEY_USE_ACTIONS, KeyUseGrant
 from components.network import artifact_bucket_name
-from components.node_pool import RUNTIME_LABEL
+from components.node_pool import POOL_LABEL, RUNTIME_LABEL
 from components.providers import aws_provider
 from quome.plan import Plan
 from tests.components import k8s_schema
@@ -452,7 +452,8 @@ def test_runtime_class_selects_and_tolerates_exactly_the_sandbox_pool(dev):
     assert runtime_class["overhead"] == {"podFixed": {"cpu": "250m", "memory": "256Mi"}}
     group = by_name(dev, NG)["c-sandbox"].inputs
     selector = runtime_class["scheduling"]["nodeSelector"]
-    assert selector == {RUNTIME_LABEL: "gvisor"}
+    # The pool label, which dedicated organizations' nodes never carry (they are sandbox-<org>).
+    assert selector == {RUNTIME_LABEL: "gvisor", POOL_LABEL: "sandbox-shared"}
     assert selector.items() <= group["labels"].items()
     tolerations = {(t["key"], t["operator"], t["value"], t["effect"]) for t in runtime_class["scheduling"]["tolerations"]}
     taints = {(t["key"], "Equal", t["value"], {"NO_SCHEDULE": "NoSchedule"}[t["effect"]]) for t in group["taints"]}
@@ -487,7 +488,9 @@ def test_admission_policy_denies_in_tenant_namespaces_only(dev):
             {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"], "resources": ["pods", "persistentvolumeclaims"]}
         ],
     }
-    assert [v["expression"] for v in spec["validations"]] == [POD_RUNTIME_CLASS_RULE, PVC_STORAGE_CLASS_RULE]
+    assert [v["expression"] for v in spec["validations"]] == [
+        POD_RUNTIME_CLASS_RULE, POD_TOLERATION_RULE, PVC_STORAGE_CLASS_RULE
+    ]
     assert all(v["reason"] == "Forbidden" for v in spec["validations"])
     assert binding["spec"] == {
         "policyName": policy["metadata"]["name"],
@@ -499,7 +502,12 @@ def test_admission_policy_denies_in_tenant_namespaces_only(dev):
 TENANT_NAMESPACE = {
     "metadata": {
         "name": "org-acme",
-        "labels": {"quome.io/tenant": "true", "quome.io/runtime-class": "gvisor-acme", "quome.io/storage-class": "org-acme-ebs"},
+        "labels": {
+            "quome.io/tenant": "true",
+            "quome.io/organization": "acme",
+            "quome.io/runtime-class": "gvisor-acme",
+            "quome.io/storage-class": "org-acme-ebs",
+        },
     }
 }
 
@@ -545,11 +553,42 @@ def test_claim_rule_requires_the_orgs_or_the_default_class(claim_spec, allowed):
     assert _cel(PVC_STORAGE_CLASS_RULE, activation) is allowed
 
 
+RUNTIME_TOLERATION = {"key": "sandbox.quome.io/runtime", "operator": "Equal", "value": "gvisor", "effect": "NoSchedule"}
+OWN_ORG = {"key": "quome.io/organization", "operator": "Equal", "value": "acme", "effect": "NoSchedule"}
+
+
+@pytest.mark.parametrize(
+    ("namespace", "tolerations", "allowed"),
+    [
+        (TENANT_NAMESPACE, None, True),
+        (TENANT_NAMESPACE, [RUNTIME_TOLERATION], True),
+        (TENANT_NAMESPACE, [RUNTIME_TOLERATION, OWN_ORG], True),
+        (TENANT_NAMESPACE, [{k: v for k, v in OWN_ORG.items() if k != "operator"}], True),
+        (TENANT_NAMESPACE, [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"}], True),
+        (TENANT_NAMESPACE, [RUNTIME_TOLERATION, {**OWN_ORG, "value": "bluebird"}], False),
+        (TENANT_NAMESPACE, [{**OWN_ORG, "value": ""}], False),
+        (TENANT_NAMESPACE, [{k: v for k, v in OWN_ORG.items() if k != "value"}], False),
+        (TENANT_NAMESPACE, [{"key": "quome.io/organization", "operator": "Exists", "effect": "NoSchedule"}], False),
+        (TENANT_NAMESPACE, [{"operator": "Exists"}], False),
+        (TENANT_NAMESPACE, [{"key": "", "operator": "Exists"}], False),
+        ({"metadata": {"name": "org-x", "labels": {"quome.io/tenant": "true"}}}, [OWN_ORG], False),
+        ({"metadata": {"name": "org-x"}}, [OWN_ORG], False),
+    ],
+)
+def test_toleration_rule_admits_only_the_namespaces_own_organization(namespace, tolerations, allowed):
+    spec = {"runtimeClassName": "gvisor"} if tolerations is None else {"runtimeClassName": "gvisor", "tolerations": tolerations}
+    activation = {"request": {"resource": {"group": "", "version": "v1", "resource": "pods"}}, "object": {"spec": spec}, "namespaceObject": namespace}
+    assert _cel(POD_TOLERATION_RULE, activation) is allowed
+
+
 def test_each_rule_ignores_the_other_kind():
     pod = {"request": {"resource": {"resource": "pods"}}, "object": {"spec": {}}, "namespaceObject": TENANT_NAMESPACE}
     claim = {"request": {"resource": {"resource": "persistentvolumeclaims"}}, "object": {"spec": {}}, "namespaceObject": TENANT_NAMESPACE}
     assert _cel(PVC_STORAGE_CLASS_RULE, pod) is True
     assert _cel(POD_RUNTIME_CLASS_RULE, claim) is True
+    other_org = {**OWN_ORG, "value": "bluebird"}
+    claim_with_tolerations = {**claim, "object": {"spec": {"tolerations": [other_org]}}}
+    assert _cel(POD_TOLERATION_RULE, claim_with_tolerations) is True
 
 
 # -- argument checks --------------------------------------------------------------------------------------

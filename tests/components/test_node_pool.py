@@ -118,6 +118,13 @@ def test_shared_pool_is_labelled_and_tainted_for_gvisor_only(shared):
     assert inputs["taints"] == [{"key": RUNTIME_LABEL, "value": "gvisor", "effect": "NO_SCHEDULE"}]
 
 
+def test_shared_pool_is_selected_by_its_pool_label_which_dedicated_nodes_never_carry():
+    # Dedicated nodes carry the runtime label too; the pool label is what only shared nodes have.
+    assert pool_args().node_selector == {RUNTIME_LABEL: "gvisor", POOL_LABEL: "sandbox-shared"}
+    dedicated_labels = one(plan_of(pool_args(organization_id="acme")), NG).inputs["labels"]
+    assert not pool_args().node_selector.items() <= dedicated_labels.items()
+
+
 def test_dedicated_pool_adds_the_organizations_label_and_taint():
     args = pool_args(organization_id="acme")
     assert args.node_selector == {RUNTIME_LABEL: "gvisor", ORGANIZATION_LABEL: "acme"}
@@ -168,6 +175,10 @@ def test_component_and_children_names():
         ({"release_version": "1.34.1-20250920"}, "release_version '1.34.1-20250920' is for Kubernetes 1.34, the pool runs 1.33"),
         ({"gvisor_release": "latest"}, "is not a pinned gVisor release"),
         ({"organization_id": "Acme"}, "organization_id 'Acme' must be a DNS-1123 label"),
+        (
+            {"organization_id": "shared"},
+            "organization_id 'shared' is reserved: its nodes would carry quome.io/pool=sandbox-shared, the shared pool's label",
+        ),
         ({"extra_labels": {RUNTIME_LABEL: "runc"}}, f"extra_labels may not set {RUNTIME_LABEL}: the pool sets them itself"),
         ({"extra_labels": {"team": "a b"}}, "extra_labels team=a b: values must be Kubernetes label values"),
         ({"disk_size_gib": 8}, "disk_size_gib 8: allowed 20 to 1000"),

@@ -287,17 +287,9 @@ def test_node_pool_taints_match_their_runtime_class(stack):
     assert {g["inputs"]["labels"].get("quome.io/organization") for g in groups} - {None} == dedicated
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "pods may add tolerations of their own: the shared RuntimeClass 'gvisor' selects only "
-        "sandbox.quome.io/runtime=gvisor, which dedicated nodes carry too, so a shared-org pod that adds a "
-        "toleration for quome.io/organization=<other> can land on that org's nodes. Fix in the cluster: "
-        "select the shared pool by its own label (quome.io/pool=sandbox-shared), or deny such tolerations "
-        "in the tenant admission policy"
-    ),
-)
 def test_no_other_runtime_class_selects_a_dedicated_orgs_nodes_whatever_the_pod_tolerates(stack):
+    """Pods may add tolerations of their own, so taints alone never keep another org's pods off: every
+    RuntimeClass but the org's own must select labels the org's nodes do not carry."""
     document = plan(stack)
     runtime_classes = {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(document, "kubernetes:node.k8s.io/v1:RuntimeClass")}
     for group in _sandbox_groups(document):
