@@ -15,8 +15,9 @@ What it creates, and why:
 - Managed add-ons, created by EKS rather than bootstrapped: vpc-cni (network policy enforcement on; its
   AWS permissions through an EKS Pod Identity association, so the node role carries no CNI policy and
   no host process inherits it), kube-proxy, eks-pod-identity-agent, coredns and aws-ebs-csi-driver (a
-  Pod Identity role granted on the storage key). DaemonSet add-ons come before any node group, the
-  others after the system pool (their pods need nodes to become active).
+  Pod Identity role granted on the storage key and on every organization key, whose StorageClasses it
+  provisions). DaemonSet add-ons come before any node group, the others after the system pool (their pods
+  need nodes to become active).
 - A system node group (untainted) and the shared gVisor pool (components/node_pool.py), both through
   hardened launch templates.
 - The in-region artifact bucket mirroring the pinned gVisor binaries: versioned, SSE-KMS with the storage
@@ -107,6 +108,14 @@ VPC_CNI_CONFIGURATION: Mapping[str, Any] = {"enableNetworkPolicy": "true"}
 """Without it the VPC CNI accepts NetworkPolicies and enforces none of them."""
 EBS_CSI_CONFIGURATION: Mapping[str, Any] = {"node": {"tolerateAllTaints": True}}
 """The node plugin must run on the tainted sandbox nodes too, or their pods could not mount volumes."""
+VOLUME_KEY_ACTIONS: tuple[str, ...] = (
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:DescribeKey",
+)
+"""What creating and attaching EBS volumes needs of a key besides CreateGrant (EC2 decrypts through the
+grant), and all that an organization key allows through EC2 (components/organization.py EBS_KEY_ACTIONS)."""
 
 
 def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
@@ -172,9 +181,14 @@ class ClusterArgs:
     logs_key_arn: pulumi.Input[str]
     access_log_bucket_name: pulumi.Input[str]
     """The audit trail's S3 access-log bucket; the artifact bucket logs there."""
+    volume_key_arns: tuple[pulumi.Input[str], ...] = ()
+    """More keys the EBS CSI driver encrypts volumes with: the organizations' keys, which their
+    StorageClasses name. Default: none (only the storage key's default StorageClass can provision)."""
     protect: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.volume_key_arns, tuple):
+            raise TypeError(f"ClusterArgs.volume_key_arns must be a tuple, got {type(self.volume_key_arns).__name__}")
         if not re.fullmatch(r"[0-9]{12}", self.account_id):
             raise ValueError(f"ClusterArgs.account_id = {self.account_id!r}: must be a 12-digit AWS account id")
         if not self.deployer_role_arn.startswith(f"arn:{PARTITION}:iam::{self.account_id}:role/"):
@@ -203,6 +217,7 @@ class ClusterArgs:
         logs_key_arn: pulumi.Input[str],
         access_log_bucket_name: pulumi.Input[str],
         protect: bool,
+        volume_key_arns: tuple[pulumi.Input[str], ...] = (),
     ) -> "ClusterArgs":
         return cls(
             config=spec.cluster,
@@ -218,6 +233,7 @@ class ClusterArgs:
             storage_key_arn=storage_key_arn,
             logs_key_arn=logs_key_arn,
             access_log_bucket_name=access_log_bucket_name,
+            volume_key_arns=volume_key_arns,
             protect=protect,
         )
 
@@ -291,35 +307,50 @@ def node_artifact_policy(bucket: str, storage_key_arn: str, region: str) -> dict
     }
 
 
-def ebs_csi_key_policy(storage_key_arn: str, region: str) -> dict[str, Any]:
-    """The EBS CSI controller encrypts volumes with the storage key, through EC2 only."""
+def ebs_csi_key_policy(storage_key_arn: str, region: str, volume_key_arns: Sequence[str] = ()) -> dict[str, Any]:
+    """The EBS CSI controller encrypts volumes with the storage key and the organizations' keys, through EC2 only.
+
+    The organization keys get no Encrypt or Decrypt: their key policies allow neither through EC2 (only an
+    org's own roles decrypt with its key), and volumes do not need them.
+    """
     via_ec2 = {"kms:ViaService": f"ec2.{region}.amazonaws.com"}
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
+    volume_keys = list(volume_key_arns)
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "UseStorageKeyForVolumes",
+            "Effect": "Allow",
+            "Action": [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo",
+                "kms:GenerateDataKeyWithoutPlaintext",
+                "kms:DescribeKey",
+            ],
+            "Resource": storage_key_arn,
+            "Condition": {"StringEquals": via_ec2},
+        },
+    ]
+    if volume_keys:
+        statements.append(
             {
-                "Sid": "UseStorageKeyForVolumes",
+                "Sid": "UseOrganizationKeysForVolumes",
                 "Effect": "Allow",
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncryptFrom",
-                    "kms:ReEncryptTo",
-                    "kms:GenerateDataKeyWithoutPlaintext",
-                    "kms:DescribeKey",
-                ],
-                "Resource": storage_key_arn,
+                "Action": list(VOLUME_KEY_ACTIONS),
+                "Resource": volume_keys,
                 "Condition": {"StringEquals": via_ec2},
-            },
-            {
-                "Sid": "GrantsForAttachedVolumes",
-                "Effect": "Allow",
-                "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-                "Resource": storage_key_arn,
-                "Condition": {"StringEquals": via_ec2, "Bool": {"kms:GrantIsForAWSResource": "true"}},
-            },
-        ],
-    }
+            }
+        )
+    statements.append(
+        {
+            "Sid": "GrantsForAttachedVolumes",
+            "Effect": "Allow",
+            "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+            "Resource": [storage_key_arn, *volume_keys] if volume_keys else storage_key_arn,
+            "Condition": {"StringEquals": via_ec2, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+        }
+    )
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def artifact_bucket_policy(bucket: str) -> dict[str, Any]:
@@ -493,8 +524,8 @@ class Cluster(pulumi.ComponentResource):
                 "ebs-csi",
                 EBS_CSI,
                 EBS_CSI_ROLE_POLICIES,
-                key_policy=pulumi.Output.from_input(args.storage_key_arn).apply(
-                    lambda key: json.dumps(ebs_csi_key_policy(key, args.region))
+                key_policy=pulumi.Output.all(args.storage_key_arn, *args.volume_key_arns).apply(
+                    lambda keys: json.dumps(ebs_csi_key_policy(keys[0], args.region, keys[1:]))
                 ),
             ),
             depends_on=[agent, self.system_node_group],
@@ -600,6 +631,9 @@ class Cluster(pulumi.ComponentResource):
             role, pod_identity_trust_policy(self.cluster_name, addon.namespace, addon.service_account), managed_policies
         )
         if key_policy is not None:
+            # The description stays as first written although the policy now also names the organization
+            # keys: IAM cannot change a policy's description, and replacing this named policy would collide
+            # with itself.
             self._customer_policy(role, iam_role, f"{role}-kms", f"{addon.name} uses the storage key through EC2", key_policy)
         return role
 

@@ -114,6 +114,8 @@ class Platform(pulumi.ComponentResource):
                 logs_key_arn=self.keys.key_arn("logs"),
                 access_log_bucket_name=self.audit_trail.access_log_bucket_name,
                 protect=self.protect_stateful,
+                # The organizations' StorageClasses encrypt with their own keys; the CSI driver must use them.
+                volume_key_arns=tuple(self.keys.org_key_arn(o.id) for o in spec.organizations),
             ),
             provider=self.provider,
             opts=pulumi.ResourceOptions(parent=self),

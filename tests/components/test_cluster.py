@@ -8,15 +8,17 @@ from typing import Any
 
 import pytest
 
+from components import organization
 from components.cluster import (
     CLUSTER_ADMIN_POLICY_ARN,
+    VOLUME_KEY_ACTIONS,
     AccessEntryRequest,
     Cluster,
     ClusterArgs,
     key_grants,
 )
 from components.cluster_k8s import POD_TOLERATION_RULE, PVC_STORAGE_CLASS_RULE, POD_RUNTIME_CLASS_RULE
-from components.keys import KEY_USE_ACTIONS, KeyUseGrant
+from components.keys import KEY_USE_ACTIONS, KeyUseGrant, org_key
 from components.network import artifact_bucket_name
 from components.node_pool import POOL_LABEL, RUNTIME_LABEL
 from components.providers import aws_provider
@@ -26,6 +28,7 @@ from tests.harness import ACCOUNT, build, make_spec, of_type, one, policy_docume
 
 REGION = "us-east-1"
 KEY = {purpose: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{purpose}" for purpose in ("cluster", "storage", "logs")}
+ORG_KEYS = tuple(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/org-{org_id}" for org_id in ("acme", "bluebird"))
 ACCESS_LOGS = f"quome-access-logs-{ACCOUNT}-{REGION}"
 ARTIFACTS = f"quome-artifacts-{ACCOUNT}-{REGION}"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/quome-deployer"
@@ -49,6 +52,7 @@ def cluster_args(spec, **changes) -> ClusterArgs:
         logs_key_arn=KEY["logs"],
         access_log_bucket_name=ACCESS_LOGS,
         protect=spec.environment == "prod",
+        volume_key_arns=ORG_KEYS,
     )
     return dataclasses.replace(args, **changes)
 
@@ -279,21 +283,48 @@ def test_node_artifact_policy_reads_only_the_gvisor_prefix_and_decrypts_through_
     assert len(document["Statement"]) == 2
 
 
-def test_ebs_csi_uses_the_storage_key_only_through_ec2(dev):
+def test_ebs_csi_uses_the_storage_and_organization_keys_only_through_ec2(dev):
     document = policy_document(by_name(dev, POLICY)["c-ebs-csi-kms"].inputs["policy"])
+    assert [s["Sid"] for s in document["Statement"]] == [
+        "UseStorageKeyForVolumes", "UseOrganizationKeysForVolumes", "GrantsForAttachedVolumes"
+    ]
     use = statement(document, "UseStorageKeyForVolumes")
     assert use["Resource"] == KEY["storage"]
     assert set(use["Action"]) == {
         "kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"
     }
     assert use["Condition"] == {"StringEquals": {"kms:ViaService": f"ec2.{REGION}.amazonaws.com"}}
+    # Organization keys: what EBS needs of the caller, and no Encrypt or Decrypt (only the org decrypts).
+    org_use = statement(document, "UseOrganizationKeysForVolumes")
+    assert org_use == {
+        "Sid": "UseOrganizationKeysForVolumes",
+        "Effect": "Allow",
+        "Action": ["kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"],
+        "Resource": list(ORG_KEYS),
+        "Condition": {"StringEquals": {"kms:ViaService": f"ec2.{REGION}.amazonaws.com"}},
+    }
     grants = statement(document, "GrantsForAttachedVolumes")
-    assert grants["Resource"] == KEY["storage"]
+    assert grants["Resource"] == [KEY["storage"], *ORG_KEYS]
     assert grants["Action"] == ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
     assert grants["Condition"] == {
         "StringEquals": {"kms:ViaService": f"ec2.{REGION}.amazonaws.com"},
         "Bool": {"kms:GrantIsForAWSResource": "true"},
     }
+
+
+def test_ebs_csi_without_volume_keys_uses_the_storage_key_only():
+    document = policy_document(by_name(build_cluster(volume_key_arns=()), POLICY)["c-ebs-csi-kms"].inputs["policy"])
+    assert [s["Sid"] for s in document["Statement"]] == ["UseStorageKeyForVolumes", "GrantsForAttachedVolumes"]
+    assert statement(document, "GrantsForAttachedVolumes")["Resource"] == KEY["storage"]
+
+
+def test_org_keys_allow_through_ec2_what_the_csi_driver_asks_of_them():
+    """The CSI role's IAM policy and the org keys' policies must agree, or org volumes never provision."""
+    ec2 = [g for g in organization.key_grants(make_spec()) if g.key == org_key("acme") and g.via_services == ("ec2",)]
+    assert len(ec2) == 1
+    assert ec2[0].principal_arns == ()  # the account, so the CSI role as its IAM policy allows
+    assert ec2[0].allow_create_grant is True
+    assert set(VOLUME_KEY_ACTIONS) <= set(ec2[0].actions)
 
 
 def test_no_customer_policy_allows_wildcards(dev):
@@ -607,6 +638,11 @@ def test_cluster_args_are_checked_eagerly(changes, message):
     with pytest.raises(ValueError) as caught:
         cluster_args(make_spec(), **changes)
     assert message in str(caught.value)
+
+
+def test_volume_keys_must_be_a_tuple():
+    with pytest.raises(TypeError, match="ClusterArgs.volume_key_arns must be a tuple, got list"):
+        cluster_args(make_spec(), volume_key_arns=list(ORG_KEYS))
 
 
 # -- the HIPAA pack over the whole stack ----------------------------------------------------------------

@@ -252,6 +252,20 @@ def test_each_org_stores_under_its_own_key(stack):
     assert not set(org_keys.values()) & platform_keys
 
 
+def test_the_csi_driver_may_use_every_organizations_storage_class_key(stack):
+    """An org StorageClass under a key the EBS CSI role may not use would leave every claim Pending."""
+    document = plan(stack)
+    storage_classes = {s["inputs"]["metadata"]["name"]: s["inputs"] for s in of_type(document, "kubernetes:storage.k8s.io/v1:StorageClass")}
+    csi = [p for p in of_type(document, "aws:iam/policy:Policy") if p["name"].endswith("-ebs-csi-kms")]
+    assert len(csi) == 1
+    statements = {s["Sid"]: s for s in json.loads(csi[0]["inputs"]["policy"])["Statement"]}
+    org_keys = [storage_classes[labels(ns)["quome.io/storage-class"]]["parameters"]["kmsKeyId"]
+                for ns in tenant_namespaces(document).values()]
+    assert org_keys
+    assert sorted(statements["UseOrganizationKeysForVolumes"]["Resource"]) == sorted(org_keys)
+    assert set(org_keys) <= set(statements["GrantsForAttachedVolumes"]["Resource"])
+
+
 def _placeable(runtime_class: dict[str, Any], node_group: dict[str, Any]) -> bool:
     """Whether a pod of this RuntimeClass, adding nothing of its own, can land on the group's nodes."""
     scheduling = runtime_class.get("scheduling", {})
