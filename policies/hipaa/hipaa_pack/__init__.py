@@ -35,7 +35,12 @@ from .catalog import CATALOG, REQUIREMENTS  # noqa: E402
 from .checks import ALL as CHECKS  # noqa: E402
 
 POLICIES = [module.POLICY for module in CHECKS]
-"""One policy per catalog control that has a check module, in catalog order."""
+"""One policy per catalog control, in catalog order."""
+
+# The analyzer would otherwise rebuild each resource's properties once per policy (see shared_props).
+from .shared_props import install as _share_property_views  # noqa: E402
+
+_share_property_views()
 
 __all__ = ["PACK_NAME", "PACK_VERSION", "PACK_DISPLAY_NAME", "PACK_DESCRIPTION", "CATALOG", "REQUIREMENTS",
            "CHECKS", "POLICIES", "read_pack_version"]
