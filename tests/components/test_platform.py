@@ -51,3 +51,18 @@ def test_cloudhsm_phases_plan_through_the_program(tmp_path, cloud_hsm, hsms, sto
     assert {r["urn"] for r in isolated} >= set(cluster["propertyDependencies"]["subnetIds"])
     hsm_zones = [r["inputs"].get("subnetId") for r in document["resources"] if r["type"] == "aws:cloudhsmv2/hsm:Hsm"]
     assert len(set(hsm_zones)) == 2, "the two HSMs sit in different subnets (AZs)"
+
+
+def test_stack_outputs_name_the_audit_trail_keys_cluster_and_organizations():
+    outputs = plan_stack("dev")["outputs"]
+    assert outputs["auditBucketName"] == "quome-audit-111111111111-us-east-1"
+    assert outputs["trailArn"] == "arn:aws:cloudtrail:us-east-1:111111111111:trail/quome-audit"
+    assert sorted(outputs["keyArns"]) == ["cluster", "logs", "secrets", "storage"]
+    assert all(arn.startswith("arn:aws:kms:us-east-1:111111111111:key/") for arn in outputs["keyArns"].values())
+    assert outputs["clusterName"] == "quome-dev"
+    assert sorted(outputs["organizations"]) == ["acme-health", "bluebird"]
+    acme = outputs["organizations"]["acme-health"]
+    assert acme["namespace"] == "org-acme-health"
+    assert acme["workloadRoleArn"] == "arn:aws:iam::111111111111:role/quome-acme-health-workload"
+    assert sorted(acme["roleArns"]) == ["admin", "developer", "owner", "viewer"]
+    assert acme["keyArn"] not in outputs["keyArns"].values(), "each organization has its own key"
