@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from components.buckets import AccessLogging, BucketHardeningArgs, bucket_arn, deny_insecure_transport, harden_bucket
 from components.config import MIN_AUDIT_RETENTION_YEARS, PlatformSpec
 from components.keys import KeyUseGrant
 from components.log_retention import cloudwatch_retention_days
@@ -76,10 +77,6 @@ def access_log_bucket_name(account_id: str, region: str) -> str:
 def trail_arn(account_id: str, region: str) -> str:
     """The trail's ARN, known before it exists (bucket and key policies name it as the source)."""
     return f"arn:{PARTITION}:cloudtrail:{region}:{account_id}:trail/{TRAIL_NAME}"
-
-
-def _bucket_arn(name: str) -> str:
-    return f"arn:{PARTITION}:s3:::{name}"
 
 
 @dataclass(frozen=True)
@@ -200,26 +197,15 @@ def gather_delivery_grants(spec: PlatformSpec, sources: Iterable[DeliveryGrantSo
 # --- policy documents ----------------------------------------------------------------------------------
 
 
-def _deny_insecure_transport(bucket_arn: str) -> dict[str, Any]:
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
 def _sid(*parts: str) -> str:
     return "".join(_SID_UNSAFE.sub("", word.title()) for part in parts for word in re.split(r"[./-]", part) if word)
 
 
 def audit_bucket_policy(args: AuditTrailArgs) -> dict[str, Any]:
-    bucket = _bucket_arn(args.audit_bucket_name)
+    bucket = bucket_arn(args.audit_bucket_name)
     account = args.account_id
     statements: list[dict[str, Any]] = [
-        _deny_insecure_transport(bucket),
+        deny_insecure_transport(bucket),
         {
             "Sid": "DenyObjectLockChangesExceptBreakGlass",
             "Effect": "Deny",
@@ -275,11 +261,11 @@ def audit_bucket_policy(args: AuditTrailArgs) -> dict[str, Any]:
 
 
 def access_log_bucket_policy(args: AuditTrailArgs) -> dict[str, Any]:
-    bucket = _bucket_arn(args.access_log_bucket_name)
+    bucket = bucket_arn(args.access_log_bucket_name)
     return {
         "Version": "2012-10-17",
         "Statement": [
-            _deny_insecure_transport(bucket),
+            deny_insecure_transport(bucket),
             {
                 "Sid": "S3ServerAccessLogsWrite",
                 "Effect": "Allow",
@@ -341,8 +327,8 @@ def trail_event_selectors(args: AuditTrailArgs) -> list[aws.cloudtrail.TrailAdva
                 field(
                     field="resources.ARN",
                     not_starts_withs=[
-                        f"{_bucket_arn(args.audit_bucket_name)}/",
-                        f"{_bucket_arn(args.access_log_bucket_name)}/",
+                        f"{bucket_arn(args.audit_bucket_name)}/",
+                        f"{bucket_arn(args.access_log_bucket_name)}/",
                     ],
                 ),
             ],
@@ -382,21 +368,17 @@ class AuditTrail(pulumi.ComponentResource):
             tags={LOG_SINK_TAG_KEY: LOG_SINK_TAG_VALUE, "quome:purpose": "s3-access-logs"},
             opts=stateful_options(self, provider, protect=args.protect, retain_on_delete=retain),
         )
-        access_config = self._bucket_basics(f"{name}-access-logs", access, provider, retain)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-access-logs-sse",
-            bucket=access.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    # S3 server access logging delivers only to SSE-S3 buckets.
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256",
-                    ),
-                    blocked_encryption_types=["SSE-C"],
-                )
-            ],
-            opts=child_options(self, provider, retain_on_delete=retain),
-        )
+        # SSE-S3 (no key): S3 server access logging delivers only to SSE-S3 buckets; and no access
+        # logging of its own, a sink logging into itself would never stop.
+        access_config = harden_bucket(
+            f"{name}-access-logs",
+            access,
+            BucketHardeningArgs(
+                bucket_name=args.access_log_bucket_name, kms_key_arn=None, access_logging=None, retain_on_delete=retain
+            ),
+            self,
+            provider,
+        ).basics
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-access-logs-lifecycle",
             bucket=access.id,
@@ -433,7 +415,22 @@ class AuditTrail(pulumi.ComponentResource):
             tags={"quome:purpose": "audit"},
             opts=stateful_options(self, provider, protect=args.protect, retain_on_delete=retain),
         )
-        audit_config = self._bucket_basics(f"{name}-audit", audit, provider, retain)
+        audit_hardening = harden_bucket(
+            f"{name}-audit",
+            audit,
+            BucketHardeningArgs(
+                bucket_name=args.audit_bucket_name,
+                kms_key_arn=args.logs_key_arn,
+                # Logging starts once the sink's policy admits S3 logging.
+                access_logging=AccessLogging(
+                    target_bucket=access.id, partitioned_by_event_time=True, depends_on=(access_policy,)
+                ),
+                retain_on_delete=retain,
+            ),
+            self,
+            provider,
+        )
+        audit_config = audit_hardening.basics
         lock = aws.s3.BucketObjectLockConfiguration(
             f"{name}-audit-object-lock",
             bucket=audit.id,
@@ -444,33 +441,6 @@ class AuditTrail(pulumi.ComponentResource):
                 ),
             ),
             opts=stateful_options(self, provider, protect=args.protect, retain_on_delete=retain, depends_on=audit_config),
-        )
-        audit_sse = aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-audit-sse",
-            bucket=audit.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms",
-                        kms_master_key_id=args.logs_key_arn,
-                    ),
-                    bucket_key_enabled=True,
-                    blocked_encryption_types=["SSE-C"],
-                )
-            ],
-            opts=child_options(self, provider, retain_on_delete=retain),
-        )
-        aws.s3.BucketLogging(
-            f"{name}-audit-access-logging",
-            bucket=audit.id,
-            target_bucket=access.id,
-            target_prefix=f"{args.audit_bucket_name}/",
-            target_object_key_format=aws.s3.BucketLoggingTargetObjectKeyFormatArgs(
-                partitioned_prefix=aws.s3.BucketLoggingTargetObjectKeyFormatPartitionedPrefixArgs(
-                    partition_date_source="EventTime",
-                ),
-            ),
-            opts=child_options(self, provider, retain_on_delete=retain, depends_on=[access_policy]),
         )
         # The policy comes after the lock configuration: once it exists, only break-glass may change the lock.
         self.audit_bucket_policy = aws.s3.BucketPolicy(
@@ -526,7 +496,7 @@ class AuditTrail(pulumi.ComponentResource):
             tags={"quome:purpose": "audit"},
             # CloudTrail checks the bucket policy, the key and the role when the trail is created.
             opts=stateful_options(
-                self, provider, protect=args.protect, depends_on=[self.audit_bucket_policy, audit_sse, attachment]
+                self, provider, protect=args.protect, depends_on=[self.audit_bucket_policy, audit_hardening.encryption, attachment]
             ),
         )
 
@@ -547,34 +517,3 @@ class AuditTrail(pulumi.ComponentResource):
                 "logGroupArn": self.log_group_arn,
             }
         )
-
-    def _bucket_basics(
-        self, prefix: str, bucket: aws.s3.Bucket, provider: aws.Provider, retain: bool
-    ) -> list[pulumi.Resource]:
-        """Ownership (ACLs off), public access block and versioning: every bucket here has all three."""
-        def options() -> pulumi.ResourceOptions:
-            return child_options(self, provider, retain_on_delete=retain)
-
-        return [
-            aws.s3.BucketOwnershipControls(
-                f"{prefix}-ownership",
-                bucket=bucket.id,
-                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-                opts=options(),
-            ),
-            aws.s3.BucketPublicAccessBlock(
-                f"{prefix}-public-access-block",
-                bucket=bucket.id,
-                block_public_acls=True,
-                block_public_policy=True,
-                ignore_public_acls=True,
-                restrict_public_buckets=True,
-                opts=options(),
-            ),
-            aws.s3.BucketVersioning(
-                f"{prefix}-versioning",
-                bucket=bucket.id,
-                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-                opts=options(),
-            ),
-        ]

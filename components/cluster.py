@@ -39,6 +39,14 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.buckets import (
+    AccessLogging,
+    BucketChildNames,
+    BucketHardeningArgs,
+    bucket_arn,
+    deny_insecure_transport,
+    harden_bucket,
+)
 from components.cluster_k8s import (
     DEFAULT_STORAGE_CLASS,
     SHARED_RUNTIME_CLASS,
@@ -85,6 +93,9 @@ CNI_ROLE_POLICIES: tuple[str, ...] = (f"{MANAGED_POLICY}/AmazonEKS_CNI_Policy",)
 EBS_CSI_ROLE_POLICIES: tuple[str, ...] = (f"{MANAGED_POLICY}/service-role/AmazonEBSCSIDriverPolicy",)
 ADDON_CONFLICT_RESOLUTION = "OVERWRITE"
 """The platform's add-on configuration wins over in-cluster edits, at creation and on every update."""
+
+ARTIFACT_BUCKET_CHILD_NAMES = BucketChildNames(public_access_block="public-access", encryption="encryption")
+"""The suffixes the artifact bucket's neighbours were first deployed with (a rename would replace them)."""
 
 _ACCESS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _GROUP = re.compile(r"^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$")
@@ -354,20 +365,7 @@ def ebs_csi_key_policy(storage_key_arn: str, region: str, volume_key_arns: Seque
 
 
 def artifact_bucket_policy(bucket: str) -> dict[str, Any]:
-    arn = f"arn:{PARTITION}:s3:::{bucket}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [arn, f"{arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ],
-    }
+    return {"Version": "2012-10-17", "Statement": [deny_insecure_transport(bucket_arn(bucket))]}
 
 
 # --- the component -------------------------------------------------------------------------------------
@@ -699,53 +697,23 @@ class Cluster(pulumi.ComponentResource):
             force_destroy=False,
             opts=stateful_options(self, provider, args.protect),
         )
-        aws.s3.BucketOwnershipControls(
-            f"{self._name}-artifacts-ownership",
-            bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child_options(self, provider),
+        harden_bucket(
+            f"{self._name}-artifacts",
+            bucket,
+            BucketHardeningArgs(
+                bucket_name=name,
+                kms_key_arn=args.storage_key_arn,
+                access_logging=AccessLogging(target_bucket=args.access_log_bucket_name, partitioned_by_event_time=False),
+                names=ARTIFACT_BUCKET_CHILD_NAMES,
+            ),
+            self,
+            provider,
         )
-        aws.s3.BucketPublicAccessBlock(
-            f"{self._name}-artifacts-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child_options(self, provider),
-        )
-        aws.s3.BucketVersioning(
-            f"{self._name}-artifacts-versioning",
-            bucket=bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child_options(self, provider),
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{self._name}-artifacts-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms",
-                        kms_master_key_id=args.storage_key_arn,
-                    ),
-                    bucket_key_enabled=True,
-                    blocked_encryption_types=["SSE-C"],
-                )
-            ],
-            opts=child_options(self, provider),
-        )
+        # The policy stays the cluster's own: a bucket has one policy, written by the bucket's owner.
         aws.s3.BucketPolicy(
             f"{self._name}-artifacts-policy",
             bucket=bucket.id,
             policy=json.dumps(artifact_bucket_policy(name)),
-            opts=child_options(self, provider),
-        )
-        aws.s3.BucketLogging(
-            f"{self._name}-artifacts-access-logging",
-            bucket=bucket.id,
-            target_bucket=args.access_log_bucket_name,
-            target_prefix=f"{name}/",
             opts=child_options(self, provider),
         )
         return bucket
