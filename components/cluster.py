@@ -274,19 +274,33 @@ def service_trust_policy(service: str) -> dict[str, Any]:
     }
 
 
-def pod_identity_trust_policy(cluster_name: str, namespace: str, service_account: str) -> dict[str, Any]:
-    """EKS Pod Identity may assume the role only for one service account of this cluster (session tags)."""
+def pod_identity_trust_policy(
+    account_id: str,
+    cluster_arn: pulumi.Input[str],
+    namespace: str,
+    service_account: str,
+    sid: str = "PodIdentityForOneServiceAccount",
+) -> dict[str, Any]:
+    """EKS Pod Identity may assume the role only for one service account of one cluster of this account.
+
+    Pod Identity tags the session with the cluster ARN, namespace and service account; requiring them
+    means a second association (in another namespace, or another cluster) pointing at this role is
+    refused by STS, not only by whoever reviews associations. The ARN, not the cluster's name, which is
+    unique only within one account and region; `aws:SourceAccount` keeps the service principal to this
+    account. Used for the add-ons' roles here and the organizations' workload roles.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "PodIdentityForOneServiceAccount",
+                "Sid": sid,
                 "Effect": "Allow",
                 "Principal": {"Service": "pods.eks.amazonaws.com"},
                 "Action": ["sts:AssumeRole", "sts:TagSession"],
                 "Condition": {
                     "StringEquals": {
-                        "aws:RequestTag/eks-cluster-name": cluster_name,
+                        "aws:SourceAccount": account_id,
+                        "aws:RequestTag/eks-cluster-arn": cluster_arn,
                         "aws:RequestTag/kubernetes-namespace": namespace,
                         "aws:RequestTag/kubernetes-service-account": service_account,
                     }
@@ -581,7 +595,8 @@ class Cluster(pulumi.ComponentResource):
         iam_role = aws.iam.Role(
             f"{self._name}-{role}-role",
             name=f"{self.cluster_name}-{role}",
-            assume_role_policy=json.dumps(trust),
+            # Output.json_dumps: a Pod Identity trust names the cluster's ARN, an output of the cluster.
+            assume_role_policy=pulumi.Output.json_dumps(trust),
             description=f"EKS {self.cluster_name}: {role}",
             opts=child_options(self, self._provider),
         )
@@ -625,9 +640,8 @@ class Cluster(pulumi.ComponentResource):
         key_policy: pulumi.Input[str] | None = None,
     ) -> str:
         assert addon.service_account is not None
-        iam_role = self._role(
-            role, pod_identity_trust_policy(self.cluster_name, addon.namespace, addon.service_account), managed_policies
-        )
+        trust = pod_identity_trust_policy(self._args.account_id, self.eks.arn, addon.namespace, addon.service_account)
+        iam_role = self._role(role, trust, managed_policies)
         if key_policy is not None:
             # The description stays as first written although the policy now also names the organization
             # keys: IAM cannot change a policy's description, and replacing this named policy would collide

@@ -37,7 +37,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.cluster import AccessEntryRequest
+from components.cluster import AccessEntryRequest, pod_identity_trust_policy
 from components.cluster_k8s import (
     RUNTIME_CLASS_LABEL,
     SHARED_RUNTIME_CLASS,
@@ -163,36 +163,6 @@ def cluster_access_policy(cluster_arn: pulumi.Input[str]) -> dict[str, Any]:
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "DescribeTheCluster", "Effect": "Allow", "Action": ["eks:DescribeCluster"], "Resource": cluster_arn}
-        ],
-    }
-
-
-def workload_trust_policy(
-    account_id: str, cluster_arn: pulumi.Input[str], namespace: str, service_account: str
-) -> dict[str, Any]:
-    """EKS Pod Identity may assume the role only for the org's service account on this cluster.
-
-    Pod Identity tags the session with the cluster ARN, namespace and service account; requiring them
-    means a second association (in another namespace, or another cluster of the account) pointing at
-    this role is refused by STS, not only by whoever reviews associations.
-    """
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "PodIdentityForTheOrgServiceAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": "pods.eks.amazonaws.com"},
-                "Action": ["sts:AssumeRole", "sts:TagSession"],
-                "Condition": {
-                    "StringEquals": {
-                        "aws:SourceAccount": account_id,
-                        "aws:RequestTag/eks-cluster-arn": cluster_arn,
-                        "aws:RequestTag/kubernetes-namespace": namespace,
-                        "aws:RequestTag/kubernetes-service-account": service_account,
-                    }
-                },
-            }
         ],
     }
 
@@ -535,7 +505,14 @@ class Organization(pulumi.ComponentResource):
             name=iam_role_name(self.org_id, "workload"),
             description=f"EKS Pod Identity role of organization {self.org_id}'s workloads",
             assume_role_policy=pulumi.Output.json_dumps(
-                workload_trust_policy(args.account_id, args.cluster.arn, self.namespace_name, WORKLOAD_SERVICE_ACCOUNT)
+                pod_identity_trust_policy(
+                    args.account_id,
+                    args.cluster.arn,
+                    self.namespace_name,
+                    WORKLOAD_SERVICE_ACCOUNT,
+                    # The statement id the workload roles were first deployed with.
+                    sid="PodIdentityForTheOrgServiceAccount",
+                )
             ),
             max_session_duration=MAX_SESSION_SECONDS,
             tags=self._tags,

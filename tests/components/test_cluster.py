@@ -238,9 +238,11 @@ def test_roles_trust_only_their_service(dev):
         trust = statement(policy_document(roles[role].inputs["assumeRolePolicy"]), "PodIdentityForOneServiceAccount")
         assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
         assert trust["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+        # The organizations' workload-role form: this account's Pod Identity, this cluster by ARN.
         assert trust["Condition"] == {
             "StringEquals": {
-                "aws:RequestTag/eks-cluster-name": "quome-test",
+                "aws:SourceAccount": ACCOUNT,
+                "aws:RequestTag/eks-cluster-arn": f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/quome-test",
                 "aws:RequestTag/kubernetes-namespace": "kube-system",
                 "aws:RequestTag/kubernetes-service-account": account,
             }
