@@ -3,32 +3,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
+from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import (
-    SYSTEM_NAMESPACES_KEY,
-    as_list,
-    pod_spec,
-    skip_system_namespace,
-    system_namespaces_schema,
-    workload_ref,
-)
+from ..props import as_list
+from ..workloads import Workload, workload_config_schema
 
 CONTROL = CATALOG["k8s-restricted-volume-types"]
 
-CONFIG_SCHEMA = PolicyConfigSchema(properties={SYSTEM_NAMESPACES_KEY: system_namespaces_schema()})
+CONFIG_SCHEMA = workload_config_schema()
 
 ALLOWED_TYPES = ("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
                  "projected", "secret")
 
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    skip_system_namespace(args)
-    workload = workload_ref(args.resource_type, args.props, args.name)
-    spec = pod_spec(args.resource_type, args.props) or {}
-    for index, volume in enumerate(as_list(spec.get("volumes"))):
+    workload = Workload(args)
+    for index, volume in enumerate(as_list(workload.spec.get("volumes"))):
         if not isinstance(volume, Mapping):
             continue
         name = volume.get("name") or f"#{index}"
@@ -37,7 +29,7 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
         sources = [key for key in volume if key != "name" and volume[key] is not None]
         for source in sources:
             if source not in ALLOWED_TYPES:
-                report_violation(f"{workload}: volume '{name}' is of type {source}; allowed types are "
+                report_violation(f"{workload.ref}: volume '{name}' is of type {source}; allowed types are "
                                  f"{', '.join(ALLOWED_TYPES)}", None)
 
 

@@ -8,50 +8,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
+from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import (
-    SYSTEM_NAMESPACES_KEY,
-    as_bool,
-    as_int,
-    container_ref,
-    containers,
-    dig,
-    pod_spec,
-    shown,
-    skip_system_namespace,
-    system_namespaces_schema,
-    workload_ref,
-)
+from ..props import as_bool, as_int, dig, shown
+from ..workloads import Workload, workload_config_schema
 
 CONTROL = CATALOG["k8s-run-as-non-root"]
 
-CONFIG_SCHEMA = PolicyConfigSchema(properties={SYSTEM_NAMESPACES_KEY: system_namespaces_schema()})
+CONFIG_SCHEMA = workload_config_schema()
 
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    skip_system_namespace(args)
-    workload = workload_ref(args.resource_type, args.props, args.name)
-    spec = pod_spec(args.resource_type, args.props) or {}
+    workload = Workload(args)
 
-    pod_non_root = dig(spec, "securityContext.runAsNonRoot")
+    pod_non_root = dig(workload.spec, "securityContext.runAsNonRoot")
     if pod_non_root is not None and as_bool(pod_non_root) is not True:
-        report_violation(f"{workload}: pod securityContext.runAsNonRoot is {shown(pod_non_root)}; "
+        report_violation(f"{workload.ref}: pod securityContext.runAsNonRoot is {shown(pod_non_root)}; "
                          f"required true or unset", None)
-    _check_user(f"{workload}: pod ", spec, report_violation)
+    _check_user(f"{workload.ref}: pod ", workload.spec, report_violation)
 
-    for kind, container in containers(spec):
-        where = f"{workload}: {container_ref(kind, container)}"
-        own = dig(container, "securityContext.runAsNonRoot")
+    for container in workload.containers():
+        where = container.where
+        own = dig(container.spec, "securityContext.runAsNonRoot")
         if own is not None:
             if as_bool(own) is not True:
                 report_violation(f"{where}: securityContext.runAsNonRoot is {shown(own)}; required true", None)
         elif as_bool(pod_non_root) is not True:
             report_violation(f"{where}: securityContext.runAsNonRoot is unset and the pod does not set it "
                              f"to true; required true at pod or container level", None)
-        _check_user(f"{where}: ", container, report_violation)
+        _check_user(f"{where}: ", container.spec, report_violation)
 
 
 def _check_user(prefix: str, holder: Mapping, report_violation: ReportViolation) -> None:

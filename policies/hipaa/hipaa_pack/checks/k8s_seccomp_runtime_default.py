@@ -6,43 +6,32 @@ any other type) fails at either level.
 """
 from __future__ import annotations
 
-from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
+from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import (
-    SYSTEM_NAMESPACES_KEY,
-    container_ref,
-    containers,
-    dig,
-    pod_spec,
-    shown,
-    skip_system_namespace,
-    system_namespaces_schema,
-    workload_ref,
-)
+from ..props import dig, shown
+from ..workloads import Workload, workload_config_schema
 
 CONTROL = CATALOG["k8s-seccomp-runtime-default"]
 
-CONFIG_SCHEMA = PolicyConfigSchema(properties={SYSTEM_NAMESPACES_KEY: system_namespaces_schema()})
+CONFIG_SCHEMA = workload_config_schema()
 
 ALLOWED_TYPES = ("RuntimeDefault", "Localhost")
 _REQUIRED = " or ".join(ALLOWED_TYPES)
 
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    skip_system_namespace(args)
-    workload = workload_ref(args.resource_type, args.props, args.name)
-    spec = pod_spec(args.resource_type, args.props) or {}
+    workload = Workload(args)
 
-    pod_type = dig(spec, "securityContext.seccompProfile.type")
+    pod_type = dig(workload.spec, "securityContext.seccompProfile.type")
     if pod_type is not None and pod_type not in ALLOWED_TYPES:
-        report_violation(f"{workload}: pod securityContext.seccompProfile.type is {shown(pod_type)}; "
+        report_violation(f"{workload.ref}: pod securityContext.seccompProfile.type is {shown(pod_type)}; "
                          f"required {_REQUIRED}", None)
 
-    for kind, container in containers(spec):
-        where = f"{workload}: {container_ref(kind, container)}"
-        own = dig(container, "securityContext.seccompProfile.type")
+    for container in workload.containers():
+        where = container.where
+        own = dig(container.spec, "securityContext.seccompProfile.type")
         if own is not None:
             if own not in ALLOWED_TYPES:
                 report_violation(f"{where}: securityContext.seccompProfile.type is {shown(own)}; "

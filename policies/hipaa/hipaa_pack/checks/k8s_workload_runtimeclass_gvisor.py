@@ -3,22 +3,16 @@ from __future__ import annotations
 
 import fnmatch
 
-from pulumi_policy import PolicyConfigSchema, ReportViolation, ResourceValidationArgs
+from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import (
-    SYSTEM_NAMESPACES_KEY,
-    pod_spec,
-    shown,
-    skip_system_namespace,
-    system_namespaces_schema,
-    workload_ref,
-)
+from ..props import pod_spec, shown, skip_system_namespace, workload_ref
+from ..workloads import workload_config_schema
 
 CONTROL = CATALOG["k8s-workload-runtimeclass-gvisor"]
 
-CONFIG_SCHEMA = PolicyConfigSchema(properties={
+CONFIG_SCHEMA = workload_config_schema({
     "gvisorRuntimeClasses": {
         "type": "array",
         "items": {"type": "string", "minLength": 1},
@@ -27,11 +21,12 @@ CONFIG_SCHEMA = PolicyConfigSchema(properties={
         "default": ["gvisor", "gvisor-*"],
         "description": "fnmatch globs of the RuntimeClasses whose handler is gVisor's runsc.",
     },
-    SYSTEM_NAMESPACES_KEY: system_namespaces_schema(),
 })
 
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    # Not Workload(args): this check reads the workload's name only when it reports, so an unknown
+    # name does not keep a compliant workload from being checked during preview.
     skip_system_namespace(args)
     globs = list(args.get_config()["gvisorRuntimeClasses"])
     spec = pod_spec(args.resource_type, args.props) or {}
