@@ -277,8 +277,22 @@ def _admin_statement(args: KeysArgs) -> dict[str, Any]:
     }
 
 
+def _from_the_trail(args: KeysArgs, sid: str, action: str, **conditions: Any) -> dict[str, Any]:
+    """A statement for CloudTrail acting for the audit trail only (`aws:SourceArn`), never another trail."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudtrail.amazonaws.com"},
+        "Action": action,
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceArn": args.cloudtrail_arn}, **conditions},
+    }
+
+
 def _logs_key_statements(args: KeysArgs) -> list[dict[str, Any]]:
     account, region = args.account_id, args.region
+    # CloudTrail's encryption context: a trail of this account (any region, for multi-region trails).
+    account_trails = {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{PARTITION}:cloudtrail:*:{account}:trail/*"}
     statements: list[dict[str, Any]] = [
         {
             # CloudWatch Logs calls KMS as its regional service principal and always sends the log group's
@@ -302,36 +316,10 @@ def _logs_key_statements(args: KeysArgs) -> list[dict[str, Any]]:
                 }
             },
         },
-        {
-            "Sid": "CloudTrailEncrypt",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:GenerateDataKey*",
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": {"aws:SourceArn": args.cloudtrail_arn},
-                "StringLike": {
-                    "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{PARTITION}:cloudtrail:*:{account}:trail/*"
-                },
-            },
-        },
-        {
-            # The audit bucket uses S3 Bucket Keys; AWS documents that CloudTrail then also needs Decrypt.
-            "Sid": "CloudTrailDecryptForBucketKey",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:Decrypt",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceArn": args.cloudtrail_arn}},
-        },
-        {
-            "Sid": "CloudTrailDescribeKey",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "kms:DescribeKey",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceArn": args.cloudtrail_arn}},
-        },
+        _from_the_trail(args, "CloudTrailEncrypt", "kms:GenerateDataKey*", StringLike=account_trails),
+        # The audit bucket uses S3 Bucket Keys; AWS documents that CloudTrail then also needs Decrypt.
+        _from_the_trail(args, "CloudTrailDecryptForBucketKey", "kms:Decrypt"),
+        _from_the_trail(args, "CloudTrailDescribeKey", "kms:DescribeKey"),
         {
             # Auditors read trail log files; the CloudTrail context keeps this to this account's trails.
             "Sid": "AccountReadsTrailLogs",
@@ -339,12 +327,7 @@ def _logs_key_statements(args: KeysArgs) -> list[dict[str, Any]]:
             "Principal": {"AWS": _account_root(account)},
             "Action": "kms:Decrypt",
             "Resource": "*",
-            "Condition": {
-                "StringEquals": {"kms:CallerAccount": account},
-                "StringLike": {
-                    "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{PARTITION}:cloudtrail:*:{account}:trail/*"
-                },
-            },
+            "Condition": {"StringEquals": {"kms:CallerAccount": account}, "StringLike": account_trails},
         },
         {
             # Vended logs (VPC flow logs and others) written to the SSE-KMS audit bucket.
