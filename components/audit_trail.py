@@ -201,6 +201,32 @@ def _sid(*parts: str) -> str:
     return "".join(_SID_UNSAFE.sub("", word.title()) for part in parts for word in re.split(r"[./-]", part) if word)
 
 
+def _delivery_statements(
+    args: AuditTrailArgs, sid: str, service: str, prefix: str, acl_check: str | list[str], condition: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """A service checks the audit bucket's ACL, then writes `<prefix>AWSLogs/<account>/...`, both only
+    under `condition` (the CloudTrail trail and every LogDeliveryGrant alike)."""
+    bucket = bucket_arn(args.audit_bucket_name)
+    return [
+        {
+            "Sid": f"{sid}AclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": acl_check,
+            "Resource": bucket,
+            "Condition": condition,
+        },
+        {
+            "Sid": f"{sid}Write",
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket}/{prefix}AWSLogs/{args.account_id}/*",
+            "Condition": condition,
+        },
+    ]
+
+
 def audit_bucket_policy(args: AuditTrailArgs) -> dict[str, Any]:
     bucket = bucket_arn(args.audit_bucket_name)
     account = args.account_id
@@ -214,48 +240,27 @@ def audit_bucket_policy(args: AuditTrailArgs) -> dict[str, Any]:
             "Resource": bucket,
             "Condition": {"ArnNotEquals": {"aws:PrincipalArn": args.break_glass_role_arn}},
         },
-        {
-            "Sid": "CloudTrailAclCheck",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "s3:GetBucketAcl",
-            "Resource": bucket,
-            "Condition": {"StringEquals": {"aws:SourceArn": args.trail_arn}},
-        },
-        {
-            "Sid": "CloudTrailWrite",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": "s3:PutObject",
-            "Resource": f"{bucket}/{CLOUDTRAIL_PREFIX}/AWSLogs/{account}/*",
-            "Condition": {"StringEquals": {"aws:SourceArn": args.trail_arn}},
-        },
+        *_delivery_statements(
+            args,
+            "CloudTrail",
+            "cloudtrail.amazonaws.com",
+            f"{CLOUDTRAIL_PREFIX}/",
+            "s3:GetBucketAcl",
+            {"StringEquals": {"aws:SourceArn": args.trail_arn}},
+        ),
     ]
     for grant in args.delivery_grants:
         # With BucketOwnerEnforced, ACL headers are ignored, so no s3:x-amz-acl condition is needed.
         condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account}}
         if grant.source_arn_pattern is not None:
             condition["ArnLike"] = {"aws:SourceArn": grant.source_arn_pattern}
-        sid = _sid(grant.service.removesuffix(".amazonaws.com"), grant.prefix)
-        statements.append(
-            {
-                "Sid": f"{sid}AclCheck",
-                "Effect": "Allow",
-                "Principal": {"Service": grant.service},
-                "Action": _ACL_CHECK_ACTIONS.get(grant.service, "s3:GetBucketAcl"),
-                "Resource": bucket,
-                "Condition": condition,
-            }
-        )
-        statements.append(
-            {
-                "Sid": f"{sid}Write",
-                "Effect": "Allow",
-                "Principal": {"Service": grant.service},
-                "Action": "s3:PutObject",
-                "Resource": f"{bucket}/{grant.prefix}AWSLogs/{account}/*",
-                "Condition": condition,
-            }
+        statements += _delivery_statements(
+            args,
+            _sid(grant.service.removesuffix(".amazonaws.com"), grant.prefix),
+            grant.service,
+            grant.prefix,
+            _ACL_CHECK_ACTIONS.get(grant.service, "s3:GetBucketAcl"),
+            condition,
         )
     return {"Version": "2012-10-17", "Statement": statements}
 
