@@ -31,7 +31,15 @@ from typing import Any, Callable, Iterable, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.buckets import AccessLogging, BucketHardeningArgs, bucket_arn, deny_insecure_transport, harden_bucket
+from components.buckets import (
+    BUCKET_NAME_PREFIX,
+    AccessLogging,
+    BucketHardeningArgs,
+    bucket_arn,
+    bucket_name,
+    deny_insecure_transport,
+    harden_bucket,
+)
 from components.config import MIN_AUDIT_RETENTION_YEARS, PlatformSpec
 from components.keys import KeyUseGrant
 from components.log_retention import cloudwatch_retention_days
@@ -41,29 +49,15 @@ PARTITION = "aws"
 TRAIL_NAME = "quome-audit"
 CLOUDTRAIL_PREFIX = "cloudtrail"
 TRAIL_LOG_GROUP_NAME = "/quome/audit/cloudtrail"
-BUCKET_NAME_PREFIX = "quome-"
-"""Every platform bucket name starts with this; the access-log sink accepts logs from these buckets only."""
 LOG_SINK_TAG_KEY = "quome:log-sink"
 LOG_SINK_TAG_VALUE = "s3-access-logs"
-S3_BUCKET_NAME_MAX = 63
 
 # Services that set no aws:SourceArn on their deliveries; the source account is their only scope.
 SOURCE_ACCOUNT_ONLY_SERVICES = ("config.amazonaws.com",)
 # AWS Config lists the bucket before delivering; the others only check its ACL.
 _ACL_CHECK_ACTIONS = {"config.amazonaws.com": ["s3:GetBucketAcl", "s3:ListBucket"]}
 _PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*/$")
-_PURPOSE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 _SID_UNSAFE = re.compile(r"[^A-Za-z0-9]")
-
-
-def bucket_name(account_id: str, region: str, purpose: str) -> str:
-    """The platform's name for a bucket: globally unique through account and region, at most 63 characters."""
-    if not _PURPOSE.match(purpose):
-        raise ValueError(f"bucket purpose {purpose!r}: lower-case letters, digits and '-' only")
-    name = f"{BUCKET_NAME_PREFIX}{purpose}-{account_id}-{region}"
-    if len(name) > S3_BUCKET_NAME_MAX:
-        raise ValueError(f"bucket name {name!r} has {len(name)} characters; S3 allows {S3_BUCKET_NAME_MAX}")
-    return name
 
 
 def audit_bucket_name(account_id: str, region: str) -> str:

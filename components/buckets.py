@@ -17,6 +17,7 @@ they all share is built here, as children of that component (so URNs and the pol
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,21 @@ import pulumi_aws as aws
 from components.providers import child_options
 
 PARTITION = "aws"
+BUCKET_NAME_PREFIX = "quome-"
+"""Every platform bucket name starts with this: the access-log sink accepts logs from these buckets only,
+and the VPC's S3 gateway endpoint lets workloads reach these buckets of the account only."""
+S3_BUCKET_NAME_MAX = 63
+_PURPOSE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+
+
+def bucket_name(account_id: str, region: str, purpose: str) -> str:
+    """The platform's name for a bucket: globally unique through account and region, at most 63 characters."""
+    if not _PURPOSE.match(purpose):
+        raise ValueError(f"bucket purpose {purpose!r}: lower-case letters, digits and '-' only")
+    name = f"{BUCKET_NAME_PREFIX}{purpose}-{account_id}-{region}"
+    if len(name) > S3_BUCKET_NAME_MAX:
+        raise ValueError(f"bucket name {name!r} has {len(name)} characters; S3 allows {S3_BUCKET_NAME_MAX}")
+    return name
 
 
 def bucket_arn(name: str) -> str:

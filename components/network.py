@@ -56,6 +56,7 @@ import pulumi_aws as aws
 
 from components.address_plan import AddressPlan, SegmentPlan, plan_addresses
 from components.audit_trail import LogDeliveryGrant
+from components.buckets import BUCKET_NAME_PREFIX, bucket_name
 from components.config import PlatformSpec
 from components.keys import KeyUseGrant
 from components.log_retention import cloudwatch_retention_days
@@ -68,9 +69,11 @@ ORGANIZATION_TAG = "quome.io/organization"
 FLOW_LOG_PREFIX = "vpc-flow-logs/"
 """Where the VPC's flow logs land in the audit bucket."""
 
-OWN_BUCKET_PREFIX = "quome-"
-"""Buckets of this account that workloads in the VPC may reach through the S3 gateway endpoint."""
-ARTIFACT_BUCKET_NAME_PATTERN = "quome-artifacts-{account}-{region}"
+OWN_BUCKET_PREFIX = BUCKET_NAME_PREFIX
+"""Buckets of this account that workloads in the VPC may reach through the S3 gateway endpoint: the
+platform's own, whose names all come from components/buckets.py `bucket_name`."""
+ARTIFACT_BUCKET_PURPOSE = "artifacts"
+ARTIFACT_BUCKET_NAME_PATTERN = bucket_name("{account}", "{region}", ARTIFACT_BUCKET_PURPOSE)
 """Name of the bucket holding node artifacts (gVisor binaries); covered by the own-bucket statement."""
 OWN_BUCKET_ACTIONS: tuple[str, ...] = (
     "s3:GetObject",
@@ -117,7 +120,7 @@ ANYWHERE = "0.0.0.0/0"
 
 def artifact_bucket_name(account_id: str, region: str) -> str:
     """The node-artifact bucket's name (the Cluster creates it; the S3 endpoint policy must allow it)."""
-    return ARTIFACT_BUCKET_NAME_PATTERN.format(account=account_id, region=region)
+    return bucket_name(account_id, region, ARTIFACT_BUCKET_PURPOSE)
 
 
 def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
