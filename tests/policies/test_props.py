@@ -103,6 +103,35 @@ def test_statements_accepts_a_single_statement_object_or_a_list():
     assert props.statements(None) == []
 
 
+def test_statement_label_names_a_statement_by_index_and_sid():
+    assert props.statement_label(2, {"Sid": "DenyInsecureTransport"}) == "statement 2 ('DenyInsecureTransport')"
+    assert props.statement_label(0, {"Sid": ""}) == "statement 0"
+    assert props.statement_label(1, {}) == "statement 1"
+
+
+@pytest.mark.parametrize("pattern, value, matches", [
+    ("kms:Decrypt", "kms:Decrypt", True),
+    ("KMS:decrypt", "kms:Decrypt", True),
+    ("kms:De*", "kms:Decrypt", True),
+    ("kms:?ecrypt", "kms:Decrypt", True),
+    ("*", "kms:ReEncryptFrom", True),
+    ("kms:Decrypt*", "kms:Encrypt", False),
+    ("kms:.*", "kms:Decrypt", False),  # regex characters are literal
+    (["kms:Decrypt"], "kms:Decrypt", False),
+    (None, "kms:Decrypt", False)])
+def test_iam_match_is_iam_wildcard_matching_without_case(pattern, value, matches):
+    assert props.iam_match(pattern, value) is matches
+
+
+def test_allows_action_reads_action_or_leaves_out_notaction():
+    assert props.allows_action({"Action": ["kms:Encrypt", "kms:De*"]}, "kms:Decrypt")
+    assert props.allows_action({"Action": "kms:*"}, "kms:ReEncryptTo")
+    assert not props.allows_action({"Action": "kms:Encrypt"}, "kms:Decrypt")
+    assert not props.allows_action({}, "kms:Decrypt")
+    assert props.allows_action({"NotAction": "kms:Encrypt"}, "kms:Decrypt")
+    assert not props.allows_action({"NotAction": ["kms:*"], "Action": "*"}, "kms:Decrypt")
+
+
 def test_joins_follow_property_dependencies():
     args = stack_args([
         FakeResource(BUCKET, "audit"),

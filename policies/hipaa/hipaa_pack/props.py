@@ -223,6 +223,30 @@ def statements(document: Optional[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
 
 
+def statement_label(index: int, statement: Mapping[str, Any]) -> str:
+    """How messages name the index-th statement of statements(): "statement 2 ('DenyInsecureTransport')",
+    or "statement 2" when it has no Sid."""
+    sid = statement.get("Sid")
+    return f"statement {index} ({sid!r})" if sid else f"statement {index}"
+
+
+def iam_match(pattern: Any, value: str) -> bool:
+    """IAM wildcard matching as for actions: case-insensitive, `*` any run of characters, `?` one
+    character. A pattern that is not a string matches nothing."""
+    if not isinstance(pattern, str):
+        return False
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, flags=re.IGNORECASE) is not None
+
+
+def allows_action(statement: Mapping[str, Any], action: str) -> bool:
+    """The statement's actions cover `action`: some Action pattern matches it, or, with NotAction,
+    no NotAction pattern does. Says nothing about Effect, principals or resources."""
+    if "NotAction" in statement:
+        return not any(iam_match(pattern, action) for pattern in as_list(statement.get("NotAction")))
+    return any(iam_match(pattern, action) for pattern in as_list(statement.get("Action")))
+
+
 # ------------------------------------------------------------------------------------ stack joins
 
 

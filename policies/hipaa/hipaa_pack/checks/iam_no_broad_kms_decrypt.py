@@ -7,7 +7,6 @@ arn:aws:kms:*:*:key/*), or any NotResource.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,16 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import PolicyDocumentError, as_list, parse_policy_document, shown, statements
+from ..props import (
+    PolicyDocumentError,
+    allows_action,
+    as_list,
+    iam_match,
+    parse_policy_document,
+    shown,
+    statement_label,
+    statements,
+)
 
 CONTROL = CATALOG["iam-no-broad-kms-decrypt"]
 
@@ -53,29 +61,13 @@ def _check_document(where: str, raw: Any, report_violation: ReportViolation) -> 
     for index, statement in enumerate(statements(document)):
         if statement.get("Effect") != "Allow":
             continue
-        allowed = [action for action in DECRYPT_ACTIONS if _allows(statement, action)]
+        allowed = [action for action in DECRYPT_ACTIONS if allows_action(statement, action)]
         if not allowed:
             continue
         broad = _every_key(statement)
         if broad:
-            sid = statement.get("Sid")
-            label = f"statement {index} ({sid!r})" if sid else f"statement {index}"
-            report_violation(f"{where}: {label} allows {', '.join(allowed)} on {broad}; required a Resource "
+            report_violation(f"{where}: {statement_label(index, statement)} allows {', '.join(allowed)} on {broad}; required a Resource "
                              f"list of key ARNs", None)
-
-
-def _allows(statement: Mapping[str, Any], action: str) -> bool:
-    if "NotAction" in statement:
-        return not any(_iam_match(pattern, action) for pattern in as_list(statement.get("NotAction")))
-    return any(_iam_match(pattern, action) for pattern in as_list(statement.get("Action")))
-
-
-def _iam_match(pattern: Any, value: str) -> bool:
-    """IAM wildcard matching: case-insensitive, `*` any run of characters, `?` one character."""
-    if not isinstance(pattern, str):
-        return False
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, flags=re.IGNORECASE) is not None
 
 
 def _every_key(statement: Mapping[str, Any]) -> str:
@@ -97,7 +89,7 @@ def _covers_every_key(pattern: str) -> bool:
         return False
     if len(fields) < 3:
         return True  # "arn:*": the wildcard spans service, region, account and key
-    if not _iam_match(fields[2], "kms"):
+    if not iam_match(fields[2], "kms"):
         return False
     if len(fields) < 6:
         return True  # e.g. "arn:aws:kms:*"

@@ -14,7 +14,16 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import PolicyDocumentError, as_list, parse_policy_document, shown, statements, tags
+from ..props import (
+    PolicyDocumentError,
+    allows_action,
+    as_list,
+    parse_policy_document,
+    shown,
+    statement_label,
+    statements,
+    tags,
+)
 
 CONTROL = CATALOG["key-policy-least-privilege"]
 
@@ -51,13 +60,13 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
     for index, statement in enumerate(statements(document)):
         if statement.get("Effect") != "Allow":
             continue
-        label = _label(index, statement)
+        label = statement_label(index, statement)
         if _wildcard_principal(statement) and not _pinned(statement.get("Condition")):
             report_violation(f"{where}: {label} allows {_actions(statement)} to "
                              f"{_principal_text(statement)} with no condition on aws:PrincipalOrgID, "
                              f"aws:PrincipalAccount, kms:CallerAccount or kms:ViaService; required a named "
                              f"principal or such a condition", None)
-        if organization and _allows(statement, DECRYPT):
+        if organization and allows_action(statement, DECRYPT):
             outsiders = _outside_organization(statement, organization)
             if outsiders:
                 report_violation(f"{where}: {label} allows kms:Decrypt to {', '.join(outsiders)}; required only "
@@ -66,11 +75,6 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
 
 
 # ------------------------------------------------------------------------------------ statements
-
-
-def _label(index: int, statement: Mapping[str, Any]) -> str:
-    sid = statement.get("Sid")
-    return f"statement {index} ({sid!r})" if sid else f"statement {index}"
 
 
 def _actions(statement: Mapping[str, Any]) -> str:
@@ -113,20 +117,6 @@ def _concrete(values: Any) -> bool:
     """Every value is a string that names something, not a bare wildcard."""
     items = as_list(values)
     return bool(items) and all(isinstance(v, str) and v.strip("*?") != "" for v in items)
-
-
-def _allows(statement: Mapping[str, Any], action: str) -> bool:
-    if "NotAction" in statement:
-        return not any(_iam_match(pattern, action) for pattern in as_list(statement.get("NotAction")))
-    return any(_iam_match(pattern, action) for pattern in as_list(statement.get("Action")))
-
-
-def _iam_match(pattern: Any, action: str) -> bool:
-    """IAM action matching: case-insensitive, `*` any run of characters, `?` one character."""
-    if not isinstance(pattern, str):
-        return False
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, action, flags=re.IGNORECASE) is not None
 
 
 # ------------------------------------------------------------------------------------ organizations
