@@ -6,7 +6,6 @@ bucket; the partition is taken from the statement's own ARNs.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any, Optional
@@ -24,13 +23,14 @@ from ..props import (
     parse_policy_document,
     resources_of,
     shown,
-    statements,
 )
+from ..secure_transport import secure_transport_finding
 
 CONTROL = CATALOG["tls-s3-secure-transport"]
 
 REQUIRED = ('a Deny statement for Principal "*", Action s3:*, Resource the bucket ARN and ARN/*, '
             'Condition Bool aws:SecureTransport "false"')
+EVERY_ACTION = ("s3:*", "*")
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
@@ -57,19 +57,10 @@ def _check_policy(bucket: PolicyResource, policy: PolicyResource, report_violati
         report_violation(f"{where}: {e}; required {REQUIRED}", bucket.urn)
         return
     name = _bucket_name(bucket)
-    problems = []
-    for index, statement in enumerate(statements(document)):
-        if statement.get("Effect") != "Deny" or "securetransport" not in json.dumps(statement).lower():
-            continue
-        problem = _deny_problem(statement, name)
-        if problem is None:
-            return
-        sid = statement.get("Sid")
-        problems.append(f"statement {index}" + (f" ({sid!r})" if sid else "") + f" {problem}")
-    if problems:
-        report_violation(f"{where}: {problems[0]}; required {REQUIRED}", bucket.urn)
-    else:
-        report_violation(f"{where} has no Deny statement on aws:SecureTransport; required {REQUIRED}", bucket.urn)
+    finding = secure_transport_finding(where, document, EVERY_ACTION,
+                                       lambda statement: _resource_problem(statement, name))
+    if finding:
+        report_violation(f"{finding}; required {REQUIRED}", bucket.urn)
 
 
 def _bucket_name(bucket: PolicyResource) -> str:
@@ -80,34 +71,19 @@ def _bucket_name(bucket: PolicyResource) -> str:
     return arn.rsplit(":", 1)[-1] if isinstance(arn, str) else ""
 
 
-def _deny_problem(statement: Mapping[str, Any], bucket_name: str) -> Optional[str]:
-    """Why a Deny statement does not deny every insecure request to the bucket; None when it does."""
-    for negation in ("NotPrincipal", "NotAction", "NotResource"):
-        if negation in statement:
-            return f"uses {negation}"
-    if not _everyone(statement.get("Principal")):
-        return f"has Principal {shown(statement.get('Principal'))}"
-    actions = as_list(statement.get("Action"))
-    if not any(isinstance(a, str) and a.lower() in ("s3:*", "*") for a in actions):
-        return f"has Action {shown(statement.get('Action'))}"
+def _resource_problem(statement: Mapping[str, Any], bucket_name: str) -> Optional[str]:
+    """Why the statement's Resource leaves out the bucket or its objects; None when it covers both."""
     resources = [r for r in as_list(statement.get("Resource")) if isinstance(r, str)]
     for suffix in ("", "/*"):
         if not _covered(resources, bucket_name, suffix):
             return (f"has Resource {shown(statement.get('Resource'))}, which does not cover "
                     f"arn:aws:s3:::{bucket_name}{suffix}")
-    if not _only_insecure_transport(statement.get("Condition")):
-        return f"has Condition {shown(statement.get('Condition'))}"
     return None
 
 
-def _everyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    return isinstance(principal, Mapping) and list(principal.keys()) == ["AWS"] and "*" in as_list(principal["AWS"])
-
-
 def _covered(patterns: list[str], bucket_name: str, suffix: str) -> bool:
-    """Some pattern covers arn:<partition>:s3:::<bucket><suffix> (IAM wildcards * and ?)."""
+    """Some pattern covers arn:<partition>:s3:::<bucket><suffix> (IAM wildcards * and ?). Case-sensitive,
+    as IAM compares resource ARNs, where props.iam_match compares actions without case."""
     for pattern in patterns:
         partition = pattern.split(":")[1] if pattern.startswith("arn:") and pattern.count(":") >= 2 else "aws"
         target = f"arn:{partition}:s3:::{bucket_name}{suffix}"
@@ -115,19 +91,6 @@ def _covered(patterns: list[str], bucket_name: str, suffix: str) -> bool:
         if re.fullmatch(regex, target):
             return True
     return False
-
-
-def _only_insecure_transport(condition: Any) -> bool:
-    """Exactly one condition: Bool (or BoolIfExists) aws:SecureTransport "false". Any further condition
-    would narrow the deny to a subset of the insecure requests."""
-    if not isinstance(condition, Mapping) or len(condition) != 1:
-        return False
-    operator, clauses = next(iter(condition.items()))
-    if operator not in ("Bool", "BoolIfExists") or not isinstance(clauses, Mapping) or len(clauses) != 1:
-        return False
-    key, value = next(iter(clauses.items()))
-    values = as_list(value)
-    return str(key).lower() == "aws:securetransport" and len(values) == 1 and str(values[0]).lower() == "false"
 
 
 POLICY = stack_policy(CONTROL, validate)
