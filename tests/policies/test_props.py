@@ -149,6 +149,35 @@ def test_joins_follow_property_dependencies():
     assert audit_sse.dependencies == [audit]
 
 
+def test_sole_companion_returns_the_one_joined_resource_or_reports_none_or_several():
+    args = stack_args([
+        FakeResource(BUCKET, "none"),
+        FakeResource(BUCKET, "one"),
+        FakeResource(BUCKET, "two"),
+        FakeResource(SSE, "one-sse", property_dependencies={"bucket": "one"}),
+        FakeResource(SSE, "two-sse-a", property_dependencies={"bucket": "two"}),
+        FakeResource(SSE, "two-sse-b", property_dependencies={"bucket": "two"}),
+    ])
+    none, one, two, one_sse = args.resources[:4]
+    index = props.by_joined_urn(props.resources_of(args, SSE), "bucket")
+    reported = []
+
+    def report(message, urn=None):
+        reported.append((message, urn))
+
+    found = [props.sole_companion(bucket, index.get(bucket.urn, []), f"bucket '{bucket.name}'",
+                                  "BucketServerSideEncryptionConfiguration", "required one with sseAlgorithm aws:kms",
+                                  report)
+             for bucket in (none, one, two)]
+    assert found == [None, one_sse, None]
+    assert reported == [
+        ("bucket 'none' has no BucketServerSideEncryptionConfiguration; required one with sseAlgorithm aws:kms",
+         none.urn),
+        ("bucket 'two' has 2 BucketServerSideEncryptionConfiguration resources ('two-sse-a', 'two-sse-b'); "
+         "required exactly one", two.urn),
+    ]
+
+
 WORKLOADS = {
     "kubernetes:core/v1:Pod": {"spec": {"runtimeClassName": "gvisor"}},
     "kubernetes:apps/v1:Deployment": {"spec": {"template": {"spec": {"runtimeClassName": "gvisor"}}}},

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Optional
 
-from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
 
 # ------------------------------------------------------------------------------------ type tokens
 # Sets, so a check can write `args.resource_type in BUCKET_TOKENS`. Each S3 side-by-side resource
@@ -277,6 +277,24 @@ def by_joined_urn(resources: Iterable[PolicyResource], prop: str) -> dict[str, l
         for urn in joined(resource, prop):
             index.setdefault(urn, []).append(resource)
     return index
+
+
+def sole_companion(owner: PolicyResource, companions: Sequence[PolicyResource], where: str, kind: str,
+                   required: str, report_violation: ReportViolation) -> Optional[PolicyResource]:
+    """The one `kind` resource joined to `owner` (from by_joined_urn), or None after reporting on the
+    owner that it has none ("<where> has no <kind>; <required>") or several.
+
+    Settings such as a bucket's policy or versioning are one separate resource per owner: two of
+    them overwrite each other on every update, so more than one is a violation too.
+    """
+    if not companions:
+        report_violation(f"{where} has no {kind}; {required}", owner.urn)
+        return None
+    if len(companions) > 1:
+        names = ", ".join(f"'{c.name}'" for c in companions)
+        report_violation(f"{where} has {len(companions)} {kind} resources ({names}); required exactly one", owner.urn)
+        return None
+    return companions[0]
 
 
 # ------------------------------------------------------------------------------------ Kubernetes

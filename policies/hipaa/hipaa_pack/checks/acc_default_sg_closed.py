@@ -10,7 +10,7 @@ from pulumi_policy import ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import as_list, by_joined_urn, resources_of
+from ..props import as_list, by_joined_urn, resources_of, sole_companion
 
 CONTROL = CATALOG["acc-default-sg-closed"]
 
@@ -21,17 +21,11 @@ DEFAULT_SG_TOKEN = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     defaults_by_vpc = by_joined_urn(resources_of(args, DEFAULT_SG_TOKEN), "vpcId")
     for vpc in resources_of(args, VPC_TOKEN):
-        defaults = defaults_by_vpc.get(vpc.urn, [])
-        if not defaults:
-            report_violation(f"VPC '{vpc.name}' has no DefaultSecurityGroup; required one with ingress [] and "
-                             f"egress [] to remove the allow-all rules of the VPC's default group", vpc.urn)
+        group = sole_companion(vpc, defaults_by_vpc.get(vpc.urn, []), f"VPC '{vpc.name}'", "DefaultSecurityGroup",
+                               "required one with ingress [] and egress [] to remove the allow-all rules of the "
+                               "VPC's default group", report_violation)
+        if group is None:
             continue
-        if len(defaults) > 1:
-            names = ", ".join(f"'{d.name}'" for d in defaults)
-            report_violation(f"VPC '{vpc.name}' has {len(defaults)} DefaultSecurityGroup resources ({names}); "
-                             f"required exactly one", vpc.urn)
-            continue
-        group = defaults[0]
         for direction in ("ingress", "egress"):
             rules = as_list(group.props.get(direction))
             if rules:

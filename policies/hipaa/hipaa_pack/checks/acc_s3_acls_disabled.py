@@ -17,6 +17,7 @@ from ..props import (
     joined,
     resources_of,
     shown,
+    sole_companion,
 )
 
 CONTROL = CATALOG["acc-s3-acls-disabled"]
@@ -28,19 +29,14 @@ PRIVATE_ACL = "private"
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     ownership_by_bucket = by_joined_urn(resources_of(args, BUCKET_OWNERSHIP_TOKENS), "bucket")
     for bucket in resources_of(args, BUCKET_TOKENS):
-        controls = ownership_by_bucket.get(bucket.urn, [])
-        if not controls:
-            report_violation(f"bucket '{bucket.name}' has no BucketOwnershipControls; required one with "
-                             f"rule.objectOwnership BucketOwnerEnforced", bucket.urn)
+        controls = sole_companion(bucket, ownership_by_bucket.get(bucket.urn, []), f"bucket '{bucket.name}'",
+                                  "BucketOwnershipControls", "required one with rule.objectOwnership BucketOwnerEnforced",
+                                  report_violation)
+        if controls is None:
             continue
-        if len(controls) > 1:
-            names = ", ".join(f"'{c.name}'" for c in controls)
-            report_violation(f"bucket '{bucket.name}' has {len(controls)} BucketOwnershipControls resources "
-                             f"({names}); required exactly one", bucket.urn)
-            continue
-        ownership = dig(controls[0].props, "rule.objectOwnership")
+        ownership = dig(controls.props, "rule.objectOwnership")
         if ownership != BUCKET_OWNER_ENFORCED:
-            report_violation(f"bucket '{bucket.name}': BucketOwnershipControls '{controls[0].name}' "
+            report_violation(f"bucket '{bucket.name}': BucketOwnershipControls '{controls.name}' "
                              f"rule.objectOwnership is {shown(ownership)}; required 'BucketOwnerEnforced'",
                              bucket.urn)
 

@@ -9,7 +9,15 @@ from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import BUCKET_PUBLIC_ACCESS_BLOCK_TOKENS, BUCKET_TOKENS, as_bool, by_joined_urn, resources_of, shown
+from ..props import (
+    BUCKET_PUBLIC_ACCESS_BLOCK_TOKENS,
+    BUCKET_TOKENS,
+    as_bool,
+    by_joined_urn,
+    resources_of,
+    shown,
+    sole_companion,
+)
 
 CONTROL = CATALOG["acc-s3-block-public-access"]
 
@@ -31,18 +39,11 @@ CONFIG_SCHEMA = PolicyConfigSchema(properties={
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     blocks_by_bucket = by_joined_urn(resources_of(args, BUCKET_PUBLIC_ACCESS_BLOCK_TOKENS), "bucket")
     for bucket in resources_of(args, BUCKET_TOKENS):
-        blocks = blocks_by_bucket.get(bucket.urn, [])
-        if not blocks:
-            report_violation(f"bucket '{bucket.name}' has no BucketPublicAccessBlock; required one with {ALL_FLAGS}",
-                             bucket.urn)
-            continue
-        if len(blocks) > 1:
-            names = ", ".join(f"'{b.name}'" for b in blocks)
-            report_violation(f"bucket '{bucket.name}' has {len(blocks)} BucketPublicAccessBlock resources ({names}); "
-                             f"required exactly one", bucket.urn)
-            continue
-        _check_flags(f"bucket '{bucket.name}': BucketPublicAccessBlock '{blocks[0].name}'", blocks[0],
-                     bucket.urn, report_violation)
+        block = sole_companion(bucket, blocks_by_bucket.get(bucket.urn, []), f"bucket '{bucket.name}'",
+                               "BucketPublicAccessBlock", f"required one with {ALL_FLAGS}", report_violation)
+        if block is not None:
+            _check_flags(f"bucket '{bucket.name}': BucketPublicAccessBlock '{block.name}'", block, bucket.urn,
+                         report_violation)
 
     account_blocks = resources_of(args, ACCOUNT_BLOCK_TOKEN)
     if not args.get_config()["ownsAccountBaseline"]:

@@ -15,7 +15,7 @@ from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import as_int, by_joined_urn, dig, resources_of, shown
+from ..props import as_int, by_joined_urn, dig, resources_of, shown, sole_companion
 
 CONTROL = CATALOG["acc-secrets-rotation"]
 
@@ -37,17 +37,11 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     limit = args.get_config()["maxRotationDays"]
     rotations = by_joined_urn(resources_of(args, ROTATION_TOKEN), "secretId")
     for secret in resources_of(args, SECRET_TOKEN):
-        found = rotations.get(secret.urn, [])
-        if not found:
-            report_violation(f"secret '{secret.name}' has no SecretRotation; required one that rotates it at least "
-                             f"every {limit} days (maxRotationDays), or an exemption saying why it cannot rotate",
-                             secret.urn)
-        elif len(found) > 1:
-            names = ", ".join(f"'{r.name}'" for r in found)
-            report_violation(f"secret '{secret.name}' has {len(found)} SecretRotation resources ({names}); "
-                             f"required exactly one", secret.urn)
-        else:
-            _check_rotation(secret, found[0], limit, report_violation)
+        rotation = sole_companion(secret, rotations.get(secret.urn, []), f"secret '{secret.name}'", "SecretRotation",
+                                  f"required one that rotates it at least every {limit} days (maxRotationDays), or "
+                                  f"an exemption saying why it cannot rotate", report_violation)
+        if rotation is not None:
+            _check_rotation(secret, rotation, limit, report_violation)
 
 
 def _check_rotation(secret: PolicyResource, rotation: PolicyResource, limit: int,

@@ -24,6 +24,7 @@ from ..props import (
     log_sink_kind,
     resources_of,
     shown,
+    sole_companion,
     tags,
 )
 
@@ -83,17 +84,11 @@ def _check_bucket(bucket: PolicyResource, locks: Iterable[PolicyResource], minim
     if as_bool(enabled) is not True:
         report_violation(f"{where}: objectLockEnabled is {shown(enabled)}; required true (it can only be "
                          f"turned on when the bucket is created)", bucket.urn)
-    locks = list(locks)
-    if not locks:
-        report_violation(f"{where} has no BucketObjectLockConfiguration; required one with "
-                         f"rule.defaultRetention.mode COMPLIANCE for at least {minimum} days", bucket.urn)
+    lock = sole_companion(bucket, list(locks), where, "BucketObjectLockConfiguration",
+                          f"required one with rule.defaultRetention.mode COMPLIANCE for at least {minimum} days",
+                          report_violation)
+    if lock is None:
         return
-    if len(locks) > 1:
-        names = ", ".join(f"'{lock.name}'" for lock in locks)
-        report_violation(f"{where} has {len(locks)} BucketObjectLockConfiguration resources ({names}); "
-                         f"required exactly one", bucket.urn)
-        return
-    lock = locks[0]
     where = f"{where}: BucketObjectLockConfiguration '{lock.name}'"
     mode = dig(lock.props, "rule.defaultRetention.mode")
     if mode != COMPLIANCE:

@@ -19,6 +19,7 @@ from ..props import (
     log_sink_kind,
     resources_of,
     shown,
+    sole_companion,
 )
 
 CONTROL = CATALOG["aud-s3-access-logging"]
@@ -32,19 +33,14 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
             args.not_applicable_to(bucket, f"log-sink bucket ({log_sink_kind(bucket.props)}): logging a sink "
                                            f"into a sink would log its own deliveries forever")
             continue
-        configs = logging_by_bucket.get(bucket.urn, [])
-        if not configs:
-            report_violation(f"bucket '{bucket.name}' has no BucketLogging; required one whose targetBucket is a "
-                             f"bucket tagged {LOG_SINK_TAG}", bucket.urn)
+        config = sole_companion(bucket, logging_by_bucket.get(bucket.urn, []), f"bucket '{bucket.name}'",
+                                "BucketLogging", f"required one whose targetBucket is a bucket tagged {LOG_SINK_TAG}",
+                                report_violation)
+        if config is None:
             continue
-        if len(configs) > 1:
-            names = ", ".join(f"'{c.name}'" for c in configs)
-            report_violation(f"bucket '{bucket.name}' has {len(configs)} BucketLogging resources ({names}); "
-                             f"required exactly one", bucket.urn)
-            continue
-        problem = _target_problem(configs[0], buckets)
+        problem = _target_problem(config, buckets)
         if problem:
-            report_violation(f"bucket '{bucket.name}': BucketLogging '{configs[0].name}' {problem}; required a "
+            report_violation(f"bucket '{bucket.name}': BucketLogging '{config.name}' {problem}; required a "
                              f"bucket tagged {LOG_SINK_TAG} of this stack (target_bucket=<sink>.id)", bucket.urn)
 
 

@@ -10,7 +10,7 @@ from pulumi_policy import PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import as_list, by_joined_urn, dig, resources_of
+from ..props import as_list, by_joined_urn, dig, resources_of, sole_companion
 
 CONTROL = CATALOG["aud-waf-logging"]
 
@@ -23,17 +23,11 @@ REDACTED_HEADERS = ("authorization", "cookie")
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     logging_by_acl = by_joined_urn(resources_of(args, LOGGING_TOKEN), "resourceArn")
     for acl in resources_of(args, WEB_ACL_TOKEN):
-        configs = logging_by_acl.get(acl.urn, [])
-        if not configs:
-            report_violation(f"web ACL '{acl.name}' has no WebAclLoggingConfiguration; required one with a log "
-                             f"destination that redacts the {' and '.join(REDACTED_HEADERS)} headers", acl.urn)
-            continue
-        if len(configs) > 1:
-            names = ", ".join(f"'{c.name}'" for c in configs)
-            report_violation(f"web ACL '{acl.name}' has {len(configs)} WebAclLoggingConfiguration resources "
-                             f"({names}); required exactly one", acl.urn)
-            continue
-        _check_config(acl, configs[0], report_violation)
+        config = sole_companion(acl, logging_by_acl.get(acl.urn, []), f"web ACL '{acl.name}'",
+                                "WebAclLoggingConfiguration", f"required one with a log destination that redacts the "
+                                f"{' and '.join(REDACTED_HEADERS)} headers", report_violation)
+        if config is not None:
+            _check_config(acl, config, report_violation)
 
 
 def _check_config(acl: PolicyResource, config: PolicyResource, report_violation: ReportViolation) -> None:

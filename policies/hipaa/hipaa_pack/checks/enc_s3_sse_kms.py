@@ -24,6 +24,7 @@ from ..props import (
     log_sink_kind,
     resources_of,
     shown,
+    sole_companion,
 )
 
 CONTROL = CATALOG["enc-s3-sse-kms"]
@@ -35,23 +36,17 @@ SSE_S3_ALGORITHM = "AES256"
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     sse_by_bucket = by_joined_urn(resources_of(args, BUCKET_SSE_TOKENS), "bucket")
     for bucket in resources_of(args, BUCKET_TOKENS):
-        configs = sse_by_bucket.get(bucket.urn, [])
         log_sink = is_log_sink(bucket.props)
         required = SSE_S3_ALGORITHM if log_sink else " or ".join(KMS_ALGORITHMS)
-        if not configs:
-            report_violation(f"bucket '{bucket.name}' has no BucketServerSideEncryptionConfiguration; "
-                             f"required one with sseAlgorithm {required}", bucket.urn)
-            continue
-        if len(configs) > 1:
-            # Two configurations overwrite each other on every update; one owner per bucket.
-            names = ", ".join(f"'{c.name}'" for c in configs)
-            report_violation(f"bucket '{bucket.name}' has {len(configs)} BucketServerSideEncryptionConfiguration "
-                             f"resources ({names}); required exactly one", bucket.urn)
+        config = sole_companion(bucket, sse_by_bucket.get(bucket.urn, []), f"bucket '{bucket.name}'",
+                                "BucketServerSideEncryptionConfiguration", f"required one with sseAlgorithm {required}",
+                                report_violation)
+        if config is None:
             continue
         if log_sink:
-            _check_log_sink(args, bucket, configs[0], report_violation)
+            _check_log_sink(args, bucket, config, report_violation)
         else:
-            _check_kms(bucket, configs[0], report_violation)
+            _check_kms(bucket, config, report_violation)
 
 
 def _default_rules(config: PolicyResource) -> list[Mapping]:

@@ -9,7 +9,7 @@ from pulumi_policy import ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import BUCKET_TOKENS, BUCKET_VERSIONING_TOKENS, by_joined_urn, dig, resources_of, shown
+from ..props import BUCKET_TOKENS, BUCKET_VERSIONING_TOKENS, by_joined_urn, dig, resources_of, shown, sole_companion
 
 CONTROL = CATALOG["int-s3-versioning"]
 
@@ -19,20 +19,14 @@ ENABLED = "Enabled"
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     versioning_by_bucket = by_joined_urn(resources_of(args, BUCKET_VERSIONING_TOKENS), "bucket")
     for bucket in resources_of(args, BUCKET_TOKENS):
-        configs = versioning_by_bucket.get(bucket.urn, [])
-        if not configs:
-            report_violation(f"bucket '{bucket.name}' has no BucketVersioning; required one with "
-                             f"versioningConfiguration.status Enabled", bucket.urn)
+        config = sole_companion(bucket, versioning_by_bucket.get(bucket.urn, []), f"bucket '{bucket.name}'",
+                                "BucketVersioning", "required one with versioningConfiguration.status Enabled",
+                                report_violation)
+        if config is None:
             continue
-        if len(configs) > 1:
-            # Two versioning resources overwrite each other on every update; one owner per bucket.
-            names = ", ".join(f"'{c.name}'" for c in configs)
-            report_violation(f"bucket '{bucket.name}' has {len(configs)} BucketVersioning resources ({names}); "
-                             f"required exactly one", bucket.urn)
-            continue
-        status = dig(configs[0].props, "versioningConfiguration.status")
+        status = dig(config.props, "versioningConfiguration.status")
         if status != ENABLED:
-            report_violation(f"bucket '{bucket.name}': BucketVersioning '{configs[0].name}' "
+            report_violation(f"bucket '{bucket.name}': BucketVersioning '{config.name}' "
                              f"versioningConfiguration.status is {shown(status)}; required 'Enabled'", bucket.urn)
 
 

@@ -8,7 +8,7 @@ from pulumi_policy import PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import PolicyDocumentError, by_joined_urn, parse_policy_document, resources_of
+from ..props import PolicyDocumentError, by_joined_urn, parse_policy_document, resources_of, sole_companion
 from ..secure_transport import secure_transport_finding
 
 CONTROL = CATALOG["tls-efs-secure-transport"]
@@ -23,18 +23,10 @@ EVERY_ACTION = ("*", "elasticfilesystem:*")
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     policies_by_fs = by_joined_urn(resources_of(args, FILE_SYSTEM_POLICY), "fileSystemId")
     for fs in resources_of(args, FILE_SYSTEM):
-        policies = policies_by_fs.get(fs.urn, [])
-        if not policies:
-            report_violation(f"EFS file system '{fs.name}' has no FileSystemPolicy; required one with {REQUIRED}",
-                             fs.urn)
-            continue
-        if len(policies) > 1:
-            # A file system has one policy; two FileSystemPolicy resources overwrite each other.
-            names = ", ".join(f"'{p.name}'" for p in policies)
-            report_violation(f"EFS file system '{fs.name}' has {len(policies)} FileSystemPolicy resources "
-                             f"({names}); required exactly one", fs.urn)
-            continue
-        _check_policy(fs, policies[0], report_violation)
+        policy = sole_companion(fs, policies_by_fs.get(fs.urn, []), f"EFS file system '{fs.name}'",
+                                "FileSystemPolicy", f"required one with {REQUIRED}", report_violation)
+        if policy is not None:
+            _check_policy(fs, policy, report_violation)
 
 
 def _check_policy(fs: PolicyResource, policy: PolicyResource, report_violation: ReportViolation) -> None:

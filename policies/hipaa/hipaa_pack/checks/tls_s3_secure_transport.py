@@ -23,6 +23,7 @@ from ..props import (
     parse_policy_document,
     resources_of,
     shown,
+    sole_companion,
 )
 from ..secure_transport import secure_transport_finding
 
@@ -36,17 +37,10 @@ EVERY_ACTION = ("s3:*", "*")
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     policies_by_bucket = by_joined_urn(resources_of(args, BUCKET_POLICY_TOKENS), "bucket")
     for bucket in resources_of(args, BUCKET_TOKENS):
-        policies = policies_by_bucket.get(bucket.urn, [])
-        if not policies:
-            report_violation(f"bucket '{bucket.name}' has no BucketPolicy; required one with {REQUIRED}", bucket.urn)
-            continue
-        if len(policies) > 1:
-            # A bucket has one policy; two BucketPolicy resources overwrite each other on every update.
-            names = ", ".join(f"'{p.name}'" for p in policies)
-            report_violation(f"bucket '{bucket.name}' has {len(policies)} BucketPolicy resources ({names}); "
-                             f"required exactly one", bucket.urn)
-            continue
-        _check_policy(bucket, policies[0], report_violation)
+        policy = sole_companion(bucket, policies_by_bucket.get(bucket.urn, []), f"bucket '{bucket.name}'",
+                                "BucketPolicy", f"required one with {REQUIRED}", report_violation)
+        if policy is not None:
+            _check_policy(bucket, policy, report_violation)
 
 
 def _check_policy(bucket: PolicyResource, policy: PolicyResource, report_violation: ReportViolation) -> None:
