@@ -226,6 +226,32 @@ def test_workload_and_container_refs_name_objects_for_messages():
     assert props.container_ref("ephemeralContainers", engine_props({})) == "unnamed ephemeral container"
 
 
+def test_tenant_namespaces_and_the_objects_in_them():
+    from hipaa_pack.factory import StackArgs
+
+    namespace, quota = "kubernetes:core/v1:Namespace", "kubernetes:core/v1:ResourceQuota"
+    plain = stack_args([
+        FakeResource(namespace, "acme", {"metadata": {"name": "org-acme", "labels": {props.TENANT_LABEL: "true"}}}),
+        FakeResource(namespace, "system", {"metadata": {"name": "kube-system"}}),
+        FakeResource(namespace, "unnamed", {"metadata": {"labels": {props.TENANT_LABEL: "true"}}}),
+        FakeResource(quota, "acme-quota", {"metadata": {"namespace": "org-acme"}}),
+        FakeResource(quota, "default-quota", {"metadata": {}}),
+    ])
+    args = StackArgs(plain.resources, {}, {})
+    acme, system, unnamed, acme_quota, default_quota = args.resources
+    assert props.is_tenant_namespace(acme.props) and not props.is_tenant_namespace(system.props)
+
+    tenants = props.tenant_namespaces(args)
+    assert tenants == {"org-acme": acme, "unnamed": unnamed}
+    assert props.by_tenant_namespace(args, quota, tenants) == {"org-acme": [acme_quota], "default": [default_quota]}
+    assert args.not_applicable_notes == [
+        "system: namespace 'kube-system' is a system namespace (no quome.io/tenant: \"true\" label)",
+        "default-quota: namespace 'default' is not a tenant namespace of this stack",
+    ]
+    assert props.not_a_tenant("kube-system") == \
+        "namespace 'kube-system' is a system namespace (no quome.io/tenant: \"true\" label)"
+
+
 def test_system_namespaces_schema_defaults_to_the_kubernetes_system_namespaces():
     first, second = props.system_namespaces_schema(), props.system_namespaces_schema()
     assert first["default"] == ["kube-system", "kube-public", "kube-node-lease"]

@@ -17,9 +17,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
+
+if TYPE_CHECKING:
+    from .factory import StackArgs
 
 # ------------------------------------------------------------------------------------ type tokens
 # Sets, so a check can write `args.resource_type in BUCKET_TOKENS`. Each S3 side-by-side resource
@@ -316,6 +319,45 @@ def k8s_namespace(props: Any) -> str:
     """metadata.namespace; Kubernetes puts objects without one into "default"."""
     namespace = dig(props, "metadata.namespace")
     return namespace if isinstance(namespace, str) and namespace else "default"
+
+
+def is_tenant_namespace(props: Any) -> bool:
+    """A Namespace labelled quome.io/tenant "true" (an organization's); the others are system namespaces."""
+    return labels(props).get(TENANT_LABEL) == "true"
+
+
+def not_a_tenant(namespace: str) -> str:
+    """The not-applicable reason for a Namespace that is_tenant_namespace() turns down."""
+    return f"namespace '{namespace}' is a system namespace (no {TENANT_LABEL}: \"true\" label)"
+
+
+def tenant_namespaces(args: StackArgs) -> dict[str, PolicyResource]:
+    """metadata.name -> Namespace for the stack's tenant namespaces; every other Namespace is marked
+    not applicable (args.not_applicable_to of the pack's StackArgs)."""
+    tenants: dict[str, PolicyResource] = {}
+    for namespace in resources_of(args, K8S_NAMESPACE_TOKENS):
+        name = k8s_name(namespace.props, namespace.name)
+        if is_tenant_namespace(namespace.props):
+            tenants[name] = namespace
+        else:
+            args.not_applicable_to(namespace, not_a_tenant(name))
+    return tenants
+
+
+def by_tenant_namespace(args: StackArgs, tokens: Iterable[str] | str,
+                        tenants: Mapping[str, PolicyResource]) -> dict[str, list[PolicyResource]]:
+    """metadata.namespace -> the stack's objects of `tokens` in it. Objects outside `tenants` (from
+    tenant_namespaces) are marked not applicable.
+
+    Namespaced objects join their Namespace by name, not by property dependency: the platform's
+    components write namespace names as plain data, so they are known during preview."""
+    index: dict[str, list[PolicyResource]] = {}
+    for resource in resources_of(args, tokens):
+        namespace = k8s_namespace(resource.props)
+        index.setdefault(namespace, []).append(resource)
+        if namespace not in tenants:
+            args.not_applicable_to(resource, f"namespace '{namespace}' is not a tenant namespace of this stack")
+    return index
 
 
 def pod_spec(resource_type: str, props: Any) -> Optional[Mapping[str, Any]]:

@@ -12,17 +12,7 @@ from pulumi_policy import PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import (
-    K8S_NAMESPACE_TOKENS,
-    TENANT_LABEL,
-    as_list,
-    dig,
-    k8s_name,
-    k8s_namespace,
-    labels,
-    resources_of,
-    shown,
-)
+from ..props import as_list, by_tenant_namespace, dig, k8s_name, shown, tenant_namespaces
 
 CONTROL = CATALOG["k8s-default-deny-netpol"]
 
@@ -33,22 +23,8 @@ REQUIRED = ("required one with an empty podSelector, policyTypes Ingress and Egr
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
-    tenants: dict[str, PolicyResource] = {}
-    for namespace in resources_of(args, K8S_NAMESPACE_TOKENS):
-        name = k8s_name(namespace.props, namespace.name)
-        if labels(namespace.props).get(TENANT_LABEL) == "true":
-            tenants[name] = namespace
-        else:
-            args.not_applicable_to(namespace, f"namespace '{name}' is a system namespace "
-                                              f"(no {TENANT_LABEL}: \"true\" label)")
-
-    by_namespace: dict[str, list[PolicyResource]] = {}
-    for policy in resources_of(args, NETWORK_POLICY_TOKEN):
-        namespace = k8s_namespace(policy.props)
-        by_namespace.setdefault(namespace, []).append(policy)
-        if namespace not in tenants:
-            args.not_applicable_to(policy, f"namespace '{namespace}' is not a tenant namespace of this stack")
-
+    tenants = tenant_namespaces(args)
+    by_namespace = by_tenant_namespace(args, NETWORK_POLICY_TOKEN, tenants)
     for name, namespace in tenants.items():
         policies = by_namespace.get(name, [])
         reasons = [(policy, why_not_default_deny(policy)) for policy in policies]

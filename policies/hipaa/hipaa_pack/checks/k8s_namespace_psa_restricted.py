@@ -7,7 +7,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import TENANT_LABEL, k8s_name, labels, shown
+from ..props import is_tenant_namespace, k8s_name, labels, not_a_tenant, shown
 
 CONTROL = CATALOG["k8s-namespace-psa-restricted"]
 
@@ -20,10 +20,10 @@ PINNED_VERSION_RE = re.compile(r"^v1\.[0-9]+$")
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     namespace = k8s_name(args.props, args.name)
-    found = labels(args.props)
-    if found.get(TENANT_LABEL) != "true":
-        args.not_applicable(f"namespace '{namespace}' is a system namespace (no {TENANT_LABEL}: \"true\" label)")
+    if not is_tenant_namespace(args.props):
+        args.not_applicable(not_a_tenant(namespace))
 
+    found = labels(args.props)
     for mode in MODES:
         key = f"{PSA}/{mode}"
         value = found.get(key)

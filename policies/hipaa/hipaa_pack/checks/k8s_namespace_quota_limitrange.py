@@ -11,7 +11,7 @@ from pulumi_policy import PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import K8S_NAMESPACE_TOKENS, TENANT_LABEL, as_list, dig, k8s_name, k8s_namespace, labels, resources_of
+from ..props import as_list, by_tenant_namespace, dig, k8s_name, tenant_namespaces
 
 CONTROL = CATALOG["k8s-namespace-quota-limitrange"]
 
@@ -22,31 +22,12 @@ CONTAINER = "Container"
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
-    tenants: dict[str, PolicyResource] = {}
-    for namespace in resources_of(args, K8S_NAMESPACE_TOKENS):
-        name = k8s_name(namespace.props, namespace.name)
-        if labels(namespace.props).get(TENANT_LABEL) == "true":
-            tenants[name] = namespace
-        else:
-            args.not_applicable_to(namespace, f"namespace '{name}' is a system namespace "
-                                              f"(no {TENANT_LABEL}: \"true\" label)")
-
-    quotas = _by_namespace(args, QUOTA_TOKEN, tenants)
-    limit_ranges = _by_namespace(args, LIMIT_RANGE_TOKEN, tenants)
+    tenants = tenant_namespaces(args)
+    quotas = by_tenant_namespace(args, QUOTA_TOKEN, tenants)
+    limit_ranges = by_tenant_namespace(args, LIMIT_RANGE_TOKEN, tenants)
     for name, namespace in tenants.items():
         _check_quota(name, namespace, quotas.get(name, []), report_violation)
         _check_limit_range(name, namespace, limit_ranges.get(name, []), report_violation)
-
-
-def _by_namespace(args: StackArgs, token: str,
-                  tenants: Mapping[str, PolicyResource]) -> dict[str, list[PolicyResource]]:
-    index: dict[str, list[PolicyResource]] = {}
-    for resource in resources_of(args, token):
-        namespace = k8s_namespace(resource.props)
-        index.setdefault(namespace, []).append(resource)
-        if namespace not in tenants:
-            args.not_applicable_to(resource, f"namespace '{namespace}' is not a tenant namespace of this stack")
-    return index
 
 
 def _check_quota(name: str, namespace: PolicyResource, quotas: list[PolicyResource],
