@@ -178,6 +178,14 @@ def test_sole_companion_returns_the_one_joined_resource_or_reports_none_or_sever
     ]
 
 
+def test_owns_account_baseline_setting_defaults_to_true():
+    schema = props.owns_account_baseline_schema("This stack declares the detector.")
+    assert schema.properties == {props.OWNS_ACCOUNT_BASELINE_KEY: {
+        "type": "boolean", "default": True, "description": "This stack declares the detector."}}
+    assert props.owns_account_baseline(stack_args([], config={"ownsAccountBaseline": True}))
+    assert not props.owns_account_baseline(stack_args([], config={"ownsAccountBaseline": False}))
+
+
 WORKLOADS = {
     "kubernetes:core/v1:Pod": {"spec": {"runtimeClassName": "gvisor"}},
     "kubernetes:apps/v1:Deployment": {"spec": {"template": {"spec": {"runtimeClassName": "gvisor"}}}},

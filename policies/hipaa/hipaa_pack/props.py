@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
-from pulumi_policy import PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
 
 if TYPE_CHECKING:
     from .factory import StackArgs
@@ -298,6 +298,26 @@ def sole_companion(owner: PolicyResource, companions: Sequence[PolicyResource], 
         report_violation(f"{where} has {len(companions)} {kind} resources ({names}); required exactly one", owner.urn)
         return None
     return companions[0]
+
+
+# ------------------------------------------------------------------------------------ account baseline
+# GuardDuty, Security Hub, the AWS Config recorder, EBS default encryption and the account's public
+# access block exist once per account and region, so exactly one stack declares them: the one whose
+# policy config leaves ownsAccountBaseline true.
+
+OWNS_ACCOUNT_BASELINE_KEY = "ownsAccountBaseline"
+
+
+def owns_account_baseline_schema(description: str) -> PolicyConfigSchema:
+    """The config schema of a check with the one setting ownsAccountBaseline (default true)."""
+    return PolicyConfigSchema(properties={
+        OWNS_ACCOUNT_BASELINE_KEY: {"type": "boolean", "default": True, "description": description},
+    })
+
+
+def owns_account_baseline(args: StackValidationArgs) -> bool:
+    """Whether the policy config says this stack owns the account baseline."""
+    return bool(args.get_config()[OWNS_ACCOUNT_BASELINE_KEY])
 
 
 # ------------------------------------------------------------------------------------ Kubernetes

@@ -5,7 +5,7 @@ block exists once per account, so only the stack that owns the account baseline 
 """
 from __future__ import annotations
 
-from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation
+from pulumi_policy import PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
@@ -14,6 +14,8 @@ from ..props import (
     BUCKET_TOKENS,
     as_bool,
     by_joined_urn,
+    owns_account_baseline,
+    owns_account_baseline_schema,
     resources_of,
     shown,
     sole_companion,
@@ -26,14 +28,8 @@ ACCOUNT_BLOCK_TOKEN = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 ALL_FLAGS = "blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets true"
 
-CONFIG_SCHEMA = PolicyConfigSchema(properties={
-    "ownsAccountBaseline": {
-        "type": "boolean",
-        "default": True,
-        "description": "This stack owns the account-wide settings of its account and region, so it must "
-                       "declare the AccountPublicAccessBlock.",
-    },
-})
+CONFIG_SCHEMA = owns_account_baseline_schema("This stack owns the account-wide settings of its account and region, "
+                                             "so it must declare the AccountPublicAccessBlock.")
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
@@ -46,7 +42,7 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
                          report_violation)
 
     account_blocks = resources_of(args, ACCOUNT_BLOCK_TOKEN)
-    if not args.get_config()["ownsAccountBaseline"]:
+    if not owns_account_baseline(args):
         for block in account_blocks:
             args.not_applicable_to(block, "ownsAccountBaseline is false: the stack owning the account "
                                           "baseline is held to the account-level block")

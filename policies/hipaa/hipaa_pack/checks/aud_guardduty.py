@@ -5,11 +5,18 @@ declares it; its features are separate resources joined through `detectorId` (de
 """
 from __future__ import annotations
 
-from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation
+from pulumi_policy import PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import as_bool, by_joined_urn, resources_of, shown
+from ..props import (
+    as_bool,
+    by_joined_urn,
+    owns_account_baseline,
+    owns_account_baseline_schema,
+    resources_of,
+    shown,
+)
 
 CONTROL = CATALOG["aud-guardduty"]
 
@@ -19,18 +26,12 @@ ENABLED = "ENABLED"
 # Each entry is satisfied by any one of its names; AWS accepts only one of the two runtime features.
 REQUIRED_FEATURES = (("EKS_AUDIT_LOGS",), ("RUNTIME_MONITORING", "EKS_RUNTIME_MONITORING"))
 
-CONFIG_SCHEMA = PolicyConfigSchema(properties={
-    "ownsAccountBaseline": {
-        "type": "boolean",
-        "default": True,
-        "description": "This stack owns the account-wide settings of its account and region, so it must "
-                       "declare the GuardDuty detector.",
-    },
-})
+CONFIG_SCHEMA = owns_account_baseline_schema("This stack owns the account-wide settings of its account and region, "
+                                             "so it must declare the GuardDuty detector.")
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
-    if not args.get_config()["ownsAccountBaseline"]:
+    if not owns_account_baseline(args):
         args.not_applicable("ownsAccountBaseline is false: GuardDuty belongs to the stack that owns the "
                             "account baseline")
     detectors = resources_of(args, DETECTOR_TOKEN)

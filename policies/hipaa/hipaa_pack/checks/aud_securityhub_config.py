@@ -6,11 +6,19 @@ The HIPAA conformance pack is recommended, not required, so it decides nothing h
 """
 from __future__ import annotations
 
-from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation
+from pulumi_policy import PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import as_bool, by_joined_urn, dig, resources_of, shown
+from ..props import (
+    as_bool,
+    by_joined_urn,
+    dig,
+    owns_account_baseline,
+    owns_account_baseline_schema,
+    resources_of,
+    shown,
+)
 
 CONTROL = CATALOG["aud-securityhub-config"]
 
@@ -18,18 +26,12 @@ HUB_TOKEN = "aws:securityhub/account:Account"
 RECORDER_TOKEN = "aws:cfg/recorder:Recorder"
 RECORDER_STATUS_TOKEN = "aws:cfg/recorderStatus:RecorderStatus"
 
-CONFIG_SCHEMA = PolicyConfigSchema(properties={
-    "ownsAccountBaseline": {
-        "type": "boolean",
-        "default": True,
-        "description": "This stack owns the account-wide settings of its account and region, so it must "
-                       "declare Security Hub and the AWS Config recorder.",
-    },
-})
+CONFIG_SCHEMA = owns_account_baseline_schema("This stack owns the account-wide settings of its account and region, "
+                                             "so it must declare Security Hub and the AWS Config recorder.")
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
-    if not args.get_config()["ownsAccountBaseline"]:
+    if not owns_account_baseline(args):
         args.not_applicable("ownsAccountBaseline is false: Security Hub and AWS Config belong to the stack that "
                             "owns the account baseline")
     if not resources_of(args, HUB_TOKEN):

@@ -5,28 +5,32 @@ policy config ownsAccountBaseline to false and the policy is not applicable to t
 """
 from __future__ import annotations
 
-from pulumi_policy import PolicyConfigSchema, ReportViolation
+from pulumi_policy import ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import as_bool, is_aws_managed_alias, resources_of, shown
+from ..props import (
+    OWNS_ACCOUNT_BASELINE_KEY,
+    as_bool,
+    is_aws_managed_alias,
+    owns_account_baseline_schema,
+    resources_of,
+    shown,
+)
 
 CONTROL = CATALOG["enc-ebs-default"]
 
 ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 DEFAULT_KMS_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
 
-CONFIG_SCHEMA = PolicyConfigSchema(properties={
-    "ownsAccountBaseline": {
-        "type": "boolean",
-        "default": True,
-        "description": "This stack owns the account-and-region baseline (EBS default encryption and its key).",
-    },
-})
+CONFIG_SCHEMA = owns_account_baseline_schema("This stack owns the account-and-region baseline (EBS default "
+                                             "encryption and its key).")
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
-    if args.get_config()["ownsAccountBaseline"] is not True:
+    # Only a literal true owns the baseline here, where props.owns_account_baseline takes any truthy
+    # value; the two differ only for a config that is not a boolean, which the schema refuses.
+    if args.get_config()[OWNS_ACCOUNT_BASELINE_KEY] is not True:
         args.not_applicable("ownsAccountBaseline is false: another stack owns EBS default encryption "
                             "for this account and region")
 
