@@ -79,6 +79,19 @@ def test_is_aws_managed_alias(reference, managed):
     assert props.is_aws_managed_alias(reference) is managed
 
 
+def test_customer_managed_key_problem_reports_unset_keys_and_aws_managed_aliases():
+    where = "RDS instance 'db'"
+    assert props.customer_managed_key_problem(where, "kmsKeyId", "arn:aws:kms:eu-central-1:111122223333:key/k") is None
+    assert props.customer_managed_key_problem(where, "kmsKeyId", "alias/quome-db") is None
+    assert props.customer_managed_key_problem(where, "kmsKeyId", None, ", which means the AWS-managed aws/rds key") == (
+        "RDS instance 'db': kmsKeyId is unset, which means the AWS-managed aws/rds key; "
+        "required a customer-managed KMS key")
+    assert props.customer_managed_key_problem(where, "kmsKeyId", "") == (
+        "RDS instance 'db': kmsKeyId is unset; required a customer-managed KMS key")
+    assert props.customer_managed_key_problem(where, "kmsKeyId", "alias/aws/rds", ", ignored when set") == (
+        "RDS instance 'db': kmsKeyId is 'alias/aws/rds' (AWS-managed); required a customer-managed KMS key")
+
+
 def test_parse_policy_document_accepts_json_strings_and_objects():
     document = {"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "s3:*"}}
     assert props.parse_policy_document(json.dumps(document)) == document

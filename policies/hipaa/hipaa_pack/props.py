@@ -192,6 +192,24 @@ def is_aws_managed_alias(key_reference: Any) -> bool:
     return isinstance(key_reference, str) and bool(AWS_MANAGED_ALIAS_RE.search(key_reference))
 
 
+CUSTOMER_MANAGED_KEY_REQUIRED = "required a customer-managed KMS key"
+
+
+def customer_managed_key_problem(where: str, setting: str, key_reference: Any, when_unset: str = "") -> Optional[str]:
+    """The violation message when a resource's key setting does not name a customer-managed key, or
+    None when it does (as far as the reference shows).
+
+    Unset: "<where>: <setting> is unset<when_unset>; required a customer-managed KMS key", where
+    when_unset says what the service does then (", which means the AWS-managed aws/rds key").
+    An AWS-managed alias: "<where>: <setting> is 'alias/aws/rds' (AWS-managed); required ...".
+    """
+    if not key_reference:
+        return f"{where}: {setting} is unset{when_unset}; {CUSTOMER_MANAGED_KEY_REQUIRED}"
+    if is_aws_managed_alias(key_reference):
+        return f"{where}: {setting} is {shown(key_reference)} (AWS-managed); {CUSTOMER_MANAGED_KEY_REQUIRED}"
+    return None
+
+
 # ------------------------------------------------------------------------------------ IAM / policy JSON
 
 

@@ -15,7 +15,7 @@ from ..props import (
     as_bool,
     as_int,
     as_list,
-    is_aws_managed_alias,
+    customer_managed_key_problem,
     parse_policy_document,
     shown,
     statements,
@@ -41,13 +41,10 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
 
 def _check_vault(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     where = f"backup vault '{args.props.get('name') or args.name}'"
-    key = args.props.get("kmsKeyArn")
-    if not key:
-        report_violation(f"{where}: kmsKeyArn is unset, which means the AWS-managed aws/backup key; required a "
-                         f"customer-managed KMS key", None)
-    elif is_aws_managed_alias(key):
-        report_violation(f"{where}: kmsKeyArn is {shown(key)} (AWS-managed); required a customer-managed KMS key",
-                         None)
+    problem = customer_managed_key_problem(where, "kmsKeyArn", args.props.get("kmsKeyArn"),
+                                           ", which means the AWS-managed aws/backup key")
+    if problem:
+        report_violation(problem, None)
     force = args.props.get("forceDestroy")
     if as_bool(force) is True:
         report_violation(f"{where}: forceDestroy is {shown(force)}; required false, so deleting the vault cannot "

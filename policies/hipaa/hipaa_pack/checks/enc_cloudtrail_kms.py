@@ -5,20 +5,16 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import is_aws_managed_alias, shown
+from ..props import customer_managed_key_problem
 
 CONTROL = CATALOG["enc-cloudtrail-kms"]
 
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    where = f"trail '{args.name}'"
-    key = args.props.get("kmsKeyId")
-    if not key:
-        report_violation(f"{where}: kmsKeyId is unset, so log files get only the bucket's default encryption; "
-                         f"required a customer-managed KMS key", None)
-    elif is_aws_managed_alias(key):
-        report_violation(f"{where}: kmsKeyId is {shown(key)} (AWS-managed); required a customer-managed KMS key",
-                         None)
+    problem = customer_managed_key_problem(f"trail '{args.name}'", "kmsKeyId", args.props.get("kmsKeyId"),
+                                           ", so log files get only the bucket's default encryption")
+    if problem:
+        report_violation(problem, None)
 
 
 POLICY = resource_policy(CONTROL, validate)

@@ -12,7 +12,7 @@ from ..factory import StackArgs, stack_policy
 from ..props import (
     OWNS_ACCOUNT_BASELINE_KEY,
     as_bool,
-    is_aws_managed_alias,
+    customer_managed_key_problem,
     owns_account_baseline_schema,
     resources_of,
     shown,
@@ -51,13 +51,9 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
                          "aws/ebs key; required one whose keyArn names a customer-managed KMS key "
                          "(ownsAccountBaseline is true)", None)
     for key in keys:
-        arn = key.props.get("keyArn")
-        if not arn:
-            report_violation(f"DefaultKmsKey '{key.name}': keyArn is unset; required a customer-managed KMS key",
-                             key.urn)
-        elif is_aws_managed_alias(arn):
-            report_violation(f"DefaultKmsKey '{key.name}': keyArn is {shown(arn)} (AWS-managed); "
-                             f"required a customer-managed KMS key", key.urn)
+        problem = customer_managed_key_problem(f"DefaultKmsKey '{key.name}'", "keyArn", key.props.get("keyArn"))
+        if problem:
+            report_violation(problem, key.urn)
 
 
 POLICY = stack_policy(CONTROL, validate, CONFIG_SCHEMA)

@@ -8,15 +8,13 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import as_bool, as_list, is_aws_managed_alias, shown
+from ..props import as_bool, as_list, customer_managed_key_problem, shown
 
 CONTROL = CATALOG["enc-ebs-volumes"]
 
 VOLUME = "aws:ebs/volume:Volume"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
-
-REQUIRED_KEY = "required a customer-managed KMS key"
 
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -62,12 +60,10 @@ def _check_disk(where: str, disk: Any, report_violation: ReportViolation, settin
     if as_bool(encrypted) is not True:
         required = '"true"' if string_bool else "true"
         report_violation(f"{where}: {setting_prefix}encrypted is {shown(encrypted)}; required {required}", None)
-    key = disk.get("kmsKeyId")
-    if not key:
-        report_violation(f"{where}: {setting_prefix}kmsKeyId is unset, which means the account's default EBS key "
-                         f"(aws/ebs unless changed); {REQUIRED_KEY}", None)
-    elif is_aws_managed_alias(key):
-        report_violation(f"{where}: {setting_prefix}kmsKeyId is {shown(key)} (AWS-managed); {REQUIRED_KEY}", None)
+    problem = customer_managed_key_problem(where, f"{setting_prefix}kmsKeyId", disk.get("kmsKeyId"),
+                                           ", which means the account's default EBS key (aws/ebs unless changed)")
+    if problem:
+        report_violation(problem, None)
 
 
 def _device(mapping: Mapping[str, Any]) -> str:

@@ -7,7 +7,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import as_list, dig, is_aws_managed_alias, shown
+from ..props import as_list, customer_managed_key_problem, dig, shown
 
 CONTROL = CATALOG["enc-eks-secrets-envelope"]
 
@@ -24,13 +24,9 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
     if "secrets" not in as_list(resources):
         report_violation(f"{where}: encryptionConfig.resources is {shown(resources)}; required to contain "
                          f"\"secrets\"", None)
-    key = dig(config, "provider.keyArn")
-    if not key:
-        report_violation(f"{where}: encryptionConfig.provider.keyArn is unset; required a customer-managed KMS key",
-                         None)
-    elif is_aws_managed_alias(key):
-        report_violation(f"{where}: encryptionConfig.provider.keyArn is {shown(key)} (AWS-managed); "
-                         f"required a customer-managed KMS key", None)
+    problem = customer_managed_key_problem(where, "encryptionConfig.provider.keyArn", dig(config, "provider.keyArn"))
+    if problem:
+        report_violation(problem, None)
 
 
 POLICY = resource_policy(CONTROL, validate)

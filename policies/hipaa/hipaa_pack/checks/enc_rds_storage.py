@@ -5,7 +5,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from ..catalog import CATALOG
 from ..factory import resource_policy
-from ..props import as_bool, is_aws_managed_alias, shown
+from ..props import as_bool, customer_managed_key_problem, shown
 
 CONTROL = CATALOG["enc-rds-storage"]
 
@@ -17,13 +17,10 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
     encrypted = args.props.get("storageEncrypted")
     if as_bool(encrypted) is not True:
         report_violation(f"{where}: storageEncrypted is {shown(encrypted)}; required true", None)
-    key = args.props.get("kmsKeyId")
-    if not key:
-        report_violation(f"{where}: kmsKeyId is unset, which means the AWS-managed aws/rds key; "
-                         f"required a customer-managed KMS key", None)
-    elif is_aws_managed_alias(key):
-        report_violation(f"{where}: kmsKeyId is {shown(key)} (AWS-managed); required a customer-managed KMS key",
-                         None)
+    problem = customer_managed_key_problem(where, "kmsKeyId", args.props.get("kmsKeyId"),
+                                           ", which means the AWS-managed aws/rds key")
+    if problem:
+        report_violation(problem, None)
 
 
 POLICY = resource_policy(CONTROL, validate)

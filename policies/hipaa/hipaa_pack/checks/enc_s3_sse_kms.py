@@ -18,8 +18,8 @@ from ..props import (
     as_bool,
     as_list,
     by_joined_urn,
+    customer_managed_key_problem,
     dig,
-    is_aws_managed_alias,
     is_log_sink,
     log_sink_kind,
     resources_of,
@@ -66,12 +66,10 @@ def _check_kms(bucket: PolicyResource, config: PolicyResource, report_violation:
             report_violation(f"bucket '{bucket.name}': sseAlgorithm is {shown(algorithm)}; "
                              f"required aws:kms or aws:kms:dsse", bucket.urn)
             continue
-        if not key:
-            report_violation(f"bucket '{bucket.name}': kmsMasterKeyId is unset, which means the AWS-managed "
-                             f"aws/s3 key; required a customer-managed KMS key", bucket.urn)
-        elif is_aws_managed_alias(key):
-            report_violation(f"bucket '{bucket.name}': kmsMasterKeyId is {shown(key)} (AWS-managed); "
-                             f"required a customer-managed KMS key", bucket.urn)
+        problem = customer_managed_key_problem(f"bucket '{bucket.name}'", "kmsMasterKeyId", key,
+                                               ", which means the AWS-managed aws/s3 key")
+        if problem:
+            report_violation(problem, bucket.urn)
         # S3 Bucket Keys cut KMS requests (and CloudTrail volume) per object; they do not exist
         # for DSSE-KMS, so only aws:kms needs them.
         bucket_key = rule.get("bucketKeyEnabled")
