@@ -6,8 +6,11 @@ module, and the platform gathers those grants before building the keys.
 
 How the policies are shaped (and why):
 - Administration goes to named roles (the deployer, plus the break-glass role so that losing one role
-  never orphans a key). Administrators get no Encrypt/Decrypt, and no statement grants `kms:*`.
-  KMS refuses a policy that would lock out the caller of PutKeyPolicy; the deployer keeps
+  never orphans a key). Administrators get no Encrypt/Decrypt, and no statement grants `kms:*`. Their
+  actions are listed one by one, key-scoped only: a wildcard such as `kms:Create*` would include
+  `kms:CreateGrant`, with which an administrator could grant itself Decrypt. They may create grants only
+  for AWS resources (`kms:GrantIsForAWSResource`: an integrated service such as EKS or EBS asks on their
+  behalf). KMS refuses a policy that would lock out the caller of PutKeyPolicy; the deployer keeps
   `kms:PutKeyPolicy`, so that safety check passes and is never bypassed.
 - There is no "Enable IAM policies" statement (`kms:*` to the account root): an IAM policy alone can
   never open a key. Principals use a key only through a statement here, and only through an AWS service
@@ -61,22 +64,32 @@ KEY_USE_ACTIONS: tuple[str, ...] = (
 """What a grant may allow. Anything administrative or `kms:*` is refused."""
 
 KEY_ADMIN_ACTIONS: tuple[str, ...] = (
-    "kms:Create*",
-    "kms:Describe*",
-    "kms:Enable*",
-    "kms:List*",
-    "kms:Put*",
-    "kms:Update*",
-    "kms:Revoke*",
-    "kms:Disable*",
-    "kms:Get*",
-    "kms:Delete*",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:ListKeyPolicies",
+    "kms:PutKeyPolicy",
+    "kms:UpdateKeyDescription",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:GetKeyRotationStatus",
+    "kms:ListKeyRotations",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:RotateKeyOnDemand",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+    "kms:ListResourceTags",
     "kms:TagResource",
     "kms:UntagResource",
+    "kms:ListGrants",
+    "kms:RevokeGrant",
     "kms:ScheduleKeyDeletion",
     "kms:CancelKeyDeletion",
-    "kms:RotateKeyOnDemand",
 )
+"""Key-scoped administration, one action at a time: no wildcard (`kms:Create*` would include
+CreateGrant), no cryptographic use. Account-scoped actions (CreateKey, ListKeys, ListAliases) belong in
+the administrators' IAM policies, not in a key policy. CreateGrant comes separately, for AWS resources only."""
 
 _SERVICE_SHORT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SID_UNSAFE = re.compile(r"[^A-Za-z0-9]")
@@ -267,14 +280,21 @@ def _one_or_many(values: Sequence[str]) -> str | list[str]:
     return values[0] if len(values) == 1 else list(values)
 
 
-def _admin_statement(args: KeysArgs) -> dict[str, Any]:
-    return {
-        "Sid": "KeyAdministration",
-        "Effect": "Allow",
-        "Principal": {"AWS": _one_or_many(args.admin_role_arns)},
-        "Action": list(KEY_ADMIN_ACTIONS),
-        "Resource": "*",
-    }
+def _admin_statements(args: KeysArgs) -> list[dict[str, Any]]:
+    admins = {"AWS": _one_or_many(args.admin_role_arns)}
+    return [
+        {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": admins, "Action": list(KEY_ADMIN_ACTIONS), "Resource": "*"},
+        {
+            # An integrated service (EKS for the cluster's secrets, EBS for volumes) creating the grant for
+            # the resource it protects; never a grant an administrator hands to itself or another principal.
+            "Sid": "KeyAdministrationCreateGrantForAwsResources",
+            "Effect": "Allow",
+            "Principal": admins,
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    ]
 
 
 def _from_the_trail(args: KeysArgs, sid: str, action: str, **conditions: Any) -> dict[str, Any]:
@@ -437,7 +457,7 @@ def key_policy(args: KeysArgs, key_name: str) -> dict[str, Any]:
     """The complete policy of one key (`key_name` a purpose or `org_key(id)`)."""
     if key_name not in args.key_names:
         raise ValueError(f"unknown key {key_name!r}: allowed are {', '.join(args.key_names)}")
-    statements = [_admin_statement(args)]
+    statements = _admin_statements(args)
     if key_name == "logs":
         statements += _logs_key_statements(args)
     if key_name in args.autoscaling_key_purposes:

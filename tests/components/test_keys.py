@@ -35,6 +35,7 @@ CLUSTER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/quome-test-cluster"
 EC2_GRANT = KeyUseGrant(key="storage", via_services=("ec2",), allow_create_grant=True)
 EKS_GRANT = KeyUseGrant(key="cluster", via_services=("eks",), principal_arns=(CLUSTER_ROLE,))
 ACME_SECRETS = KeyUseGrant(key=org_key("acme"), via_services=("secretsmanager",))
+ADMIN_SIDS = ["KeyAdministration", "KeyAdministrationCreateGrantForAwsResources"]
 
 
 def compliant_args(**changes: Any) -> KeysArgs:
@@ -163,6 +164,7 @@ def test_autoscaling_role_is_not_created_when_another_stack_owns_it():
 def test_administrators_are_the_deployer_and_break_glass_roles_without_data_access(compliant):
     plan, _ = compliant
     for name, document in policies(plan).items():
+        assert sids(document)[:2] == ADMIN_SIDS, name
         admin = statement(document, "KeyAdministration")
         assert admin["Effect"] == "Allow", name
         assert admin["Principal"] == {"AWS": [DEPLOYER, BREAK_GLASS]}, name
@@ -171,7 +173,53 @@ def test_administrators_are_the_deployer_and_break_glass_roles_without_data_acce
         assert "Condition" not in admin
         for action in admin["Action"]:
             assert not action.startswith(("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt", "kms:GenerateDataKey")), action
-        assert "kms:PutKeyPolicy" not in admin["Action"] and "kms:Put*" in admin["Action"]  # lockout check passes
+        # Named explicitly (was kms:Put*): KMS's lockout check needs the deployer to keep PutKeyPolicy.
+        assert "kms:PutKeyPolicy" in admin["Action"]
+
+
+def test_administrators_cannot_grant_themselves_use_of_a_key(compliant):
+    """kms:Create* included kms:CreateGrant: an administrator could have granted itself Decrypt on any key."""
+    assert KEY_ADMIN_ACTIONS == (
+        "kms:DescribeKey",
+        "kms:GetKeyPolicy",
+        "kms:ListKeyPolicies",
+        "kms:PutKeyPolicy",
+        "kms:UpdateKeyDescription",
+        "kms:EnableKey",
+        "kms:DisableKey",
+        "kms:GetKeyRotationStatus",
+        "kms:ListKeyRotations",
+        "kms:EnableKeyRotation",
+        "kms:DisableKeyRotation",
+        "kms:RotateKeyOnDemand",
+        "kms:CreateAlias",
+        "kms:UpdateAlias",
+        "kms:DeleteAlias",
+        "kms:ListResourceTags",
+        "kms:TagResource",
+        "kms:UntagResource",
+        "kms:ListGrants",
+        "kms:RevokeGrant",
+        "kms:ScheduleKeyDeletion",
+        "kms:CancelKeyDeletion",
+    )
+    assert not any("*" in action for action in KEY_ADMIN_ACTIONS)
+    assert "kms:CreateGrant" not in KEY_ADMIN_ACTIONS
+    plan, _ = compliant
+    for name, document in policies(plan).items():
+        assert statement(document, "KeyAdministrationCreateGrantForAwsResources") == {
+            "Sid": "KeyAdministrationCreateGrantForAwsResources",
+            "Effect": "Allow",
+            "Principal": {"AWS": [DEPLOYER, BREAK_GLASS]},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        }, name
+        admin_grants = [
+            s for s in document["Statement"]
+            if s["Principal"] == {"AWS": [DEPLOYER, BREAK_GLASS]} and "kms:CreateGrant" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        ]
+        assert [s["Sid"] for s in admin_grants] == ["KeyAdministrationCreateGrantForAwsResources"], name
 
 
 def test_no_statement_allows_kms_star_or_an_unconstrained_wildcard_principal(compliant):
@@ -191,7 +239,7 @@ def test_logs_key_policy_statements(compliant):
     plan, _ = compliant
     document = policies(plan)["k-logs"]
     assert sids(document) == [
-        "KeyAdministration",
+        *ADMIN_SIDS,
         "CloudWatchLogsUse",
         "CloudTrailEncrypt",
         "CloudTrailDecryptForBucketKey",
@@ -259,7 +307,7 @@ def test_storage_key_lets_the_autoscaling_role_use_it_and_create_grants_for_aws_
     plan, _ = compliant
     document = policies(plan)["k-storage"]
     assert sids(document) == [
-        "KeyAdministration",
+        *ADMIN_SIDS,
         "AutoScalingServiceLinkedRoleUse",
         "AutoScalingServiceLinkedRoleCreateGrant",
         "UseViaEc2",
@@ -298,7 +346,7 @@ def test_a_grant_becomes_a_via_service_statement_for_the_account(compliant):
 def test_a_grant_with_named_principals_pins_them_by_condition_and_no_create_grant_unless_asked(compliant):
     plan, _ = compliant
     document = policies(plan)["k-cluster"]
-    assert sids(document) == ["KeyAdministration", "UseViaEks"]
+    assert sids(document) == [*ADMIN_SIDS, "UseViaEks"]
     assert statement(document, "UseViaEks") == {
         "Sid": "UseViaEks",
         "Effect": "Allow",
@@ -335,7 +383,7 @@ def test_organization_key_lets_only_the_workload_role_decrypt_and_names_it_only_
     args = compliant_args(grants=organization.key_grants(spec))
     workload = f"arn:aws:iam::{ACCOUNT}:role/quome-acme-workload"
     document = key_policy(args, org_key("acme"))
-    assert sids(document) == ["KeyAdministration", "UseViaSecretsmanager", "UseViaEc2", "UseViaEc2CreateGrant"]
+    assert sids(document) == [*ADMIN_SIDS, "UseViaSecretsmanager", "UseViaEc2", "UseViaEc2CreateGrant"]
     assert statement(document, "UseViaSecretsmanager") == {
         "Sid": "UseViaSecretsmanager",
         "Effect": "Allow",
@@ -378,7 +426,7 @@ def test_two_grants_through_the_same_service_get_distinct_sids():
     first = KeyUseGrant(key="secrets", via_services=("secretsmanager",), principal_arns=(CLUSTER_ROLE,))
     second = KeyUseGrant(key="secrets", via_services=("secretsmanager",), principal_arns=(DEPLOYER,))
     document = key_policy(compliant_args(grants=(first, second)), "secrets")
-    assert sids(document) == ["KeyAdministration", "UseViaSecretsmanager", "UseViaSecretsmanager2"]
+    assert sids(document) == [*ADMIN_SIDS, "UseViaSecretsmanager", "UseViaSecretsmanager2"]
     assert statement(document, "UseViaSecretsmanager")["Condition"]["ArnEquals"] == {"aws:PrincipalArn": [CLUSTER_ROLE]}
     assert statement(document, "UseViaSecretsmanager2")["Condition"]["ArnEquals"] == {"aws:PrincipalArn": [DEPLOYER]}
 
@@ -386,12 +434,12 @@ def test_two_grants_through_the_same_service_get_distinct_sids():
 def test_an_organization_key_holds_only_its_own_grants(compliant):
     plan, _ = compliant
     acme = policies(plan)["k-org-acme"]
-    assert sids(acme) == ["KeyAdministration", "UseViaSecretsmanager"]
+    assert sids(acme) == [*ADMIN_SIDS, "UseViaSecretsmanager"]
     assert statement(acme, "UseViaSecretsmanager")["Condition"]["StringEquals"]["kms:ViaService"] == (
         f"secretsmanager.{REGION}.amazonaws.com"
     )
-    assert sids(policies(plan)["k-org-bluebird"]) == ["KeyAdministration"]
-    assert sids(policies(plan)["k-secrets"]) == ["KeyAdministration"]
+    assert sids(policies(plan)["k-org-bluebird"]) == ADMIN_SIDS
+    assert sids(policies(plan)["k-secrets"]) == ADMIN_SIDS
 
 
 def test_policy_json_is_exactly_what_key_policy_returns(compliant):
