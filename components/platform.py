@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pulumi
 
-from components import account_baseline, audit_trail, cluster, network, organization
+from components import account_baseline, audit_trail, backup, cluster, network, organization
 from components.account_baseline import AccountBaseline, AccountBaselineArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs, gather_delivery_grants
+from components.backup import Backup, BackupArgs
 from components.cluster import Cluster, ClusterArgs
 from components.config import PlatformSpec
 from components.keys import Keys, KeysArgs, gather_grants
@@ -41,6 +42,7 @@ class Platform(pulumi.ComponentResource):
             cluster.key_grants,
             network.key_grants,
             organization.key_grants,
+            backup.key_grants,
         )
         self.keys = Keys(
             f"{name}-keys",
@@ -143,5 +145,18 @@ class Platform(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        # --- section: backup (components/backup.py)
+        # Volumes of every StorageClass carry the backup tag; the vault is encrypted with the storage key.
+        self.backup = Backup(
+            f"{name}-backup",
+            BackupArgs.from_spec(
+                spec,
+                vault_key_arn=self.keys.key_arn("storage"),
+                protect=self.protect_stateful,
+                retain_on_delete=self.retain_locked_data,
+            ),
+            provider=self.provider,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
         self.register_outputs({"region": spec.region, "accountId": spec.account_id})
