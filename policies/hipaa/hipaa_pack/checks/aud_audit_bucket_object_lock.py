@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation, StackValidationArgs
 
 from ..catalog import CATALOG
+from ..cloudtrail import TRAIL_TOKEN
 from ..factory import StackArgs, stack_policy
 from ..props import (
     BUCKET_OBJECT_LOCK_TOKENS,
@@ -30,7 +31,6 @@ from ..props import (
 
 CONTROL = CATALOG["aud-audit-bucket-object-lock"]
 
-TRAIL_TOKEN = "aws:cloudtrail/trail:Trail"
 PURPOSE_TAG = "quome:purpose"
 AUDIT_PURPOSE = "audit"
 COMPLIANCE = "COMPLIANCE"

@@ -12,25 +12,26 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
+from ..cloudtrail import (
+    advanced_selectors,
+    basic_selectors,
+    field_equals,
+    field_selectors,
+    report_unless_a_trail_passes,
+)
 from ..factory import StackArgs, stack_policy
-from ..props import as_bool, as_list, resources_of, shown
+from ..props import as_bool, shown
 
 CONTROL = CATALOG["aud-cloudtrail-multiregion"]
 
-TRAIL_TOKEN = "aws:cloudtrail/trail:Trail"
 REQUIRED = ("isMultiRegionTrail true, includeGlobalServiceEvents and enableLogging not false, and all management "
             "events selected")
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
-    trails = resources_of(args, TRAIL_TOKEN)
-    if not trails:
-        report_violation(f"the stack has no CloudTrail Trail; required one with {REQUIRED}", None)
-        return
-    problems = [_problem(trail) for trail in trails]
-    if all(problems):
-        report_violation(f"no trail records management events in every region ({'; '.join(problems)}); "
-                         f"required a trail with {REQUIRED}", None)
+    report_unless_a_trail_passes(args, report_violation, _problem, records="management events in every region",
+                                 if_none=f"required one with {REQUIRED}",
+                                 if_all_fail=f"required a trail with {REQUIRED}")
 
 
 def _problem(trail: PolicyResource) -> str:
@@ -51,28 +52,20 @@ def _problem(trail: PolicyResource) -> str:
 
 
 def _management_events_problem(props: Mapping[str, Any]) -> str:
-    advanced = [s for s in as_list(props.get("advancedEventSelectors")) if isinstance(s, Mapping)]
+    advanced = advanced_selectors(props)
     if advanced:
-        selectors = [s for s in advanced if "Management" in _equals(s, "eventCategory")]
+        selectors = [s for s in advanced if "Management" in field_equals(s, "eventCategory")]
         if not selectors:
             return "no advancedEventSelectors entry selects eventCategory Management"
-        if all(_field_selectors(s, "readOnly") for s in selectors):
+        if all(field_selectors(s, "readOnly") for s in selectors):
             return "its eventCategory Management selectors narrow readOnly (only reads or only writes)"
         return ""
-    basic = [s for s in as_list(props.get("eventSelectors")) if isinstance(s, Mapping)]
+    basic = basic_selectors(props)
     if basic:
         if not any(as_bool(s.get("includeManagementEvents")) is not False
                    and s.get("readWriteType") in (None, "All") for s in basic):
             return "no eventSelectors entry has includeManagementEvents not false and readWriteType All"
     return ""
-
-
-def _field_selectors(selector: Mapping[str, Any], field: str) -> list[Mapping[str, Any]]:
-    return [f for f in as_list(selector.get("fieldSelectors")) if isinstance(f, Mapping) and f.get("field") == field]
-
-
-def _equals(selector: Mapping[str, Any], field: str) -> set[str]:
-    return {value for f in _field_selectors(selector, field) for value in as_list(f.get("equals"))}
 
 
 POLICY = stack_policy(CONTROL, validate)

@@ -14,12 +14,18 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
+from ..cloudtrail import (
+    advanced_selectors,
+    basic_selectors,
+    field_equals,
+    field_selectors,
+    report_unless_a_trail_passes,
+)
 from ..factory import StackArgs, stack_policy
-from ..props import as_bool, as_list, resources_of, shown
+from ..props import as_bool, as_list, shown
 
 CONTROL = CATALOG["aud-cloudtrail-s3-data-events"]
 
-TRAIL_TOKEN = "aws:cloudtrail/trail:Trail"
 S3_OBJECT = "AWS::S3::Object"
 REQUIRED = ("an advancedEventSelectors entry requiring eventCategory Data and resources.type AWS::S3::Object "
             "without readOnly, or an eventSelectors entry with readWriteType All and a dataResources entry of "
@@ -27,14 +33,9 @@ REQUIRED = ("an advancedEventSelectors entry requiring eventCategory Data and re
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
-    trails = resources_of(args, TRAIL_TOKEN)
-    if not trails:
-        report_violation(f"the stack has no CloudTrail Trail; required an enabled trail with {REQUIRED}", None)
-        return
-    problems = [_problem(trail) for trail in trails]
-    if all(problems):
-        report_violation(f"no trail records S3 object-level reads and writes ({'; '.join(problems)}); "
-                         f"required an enabled trail with {REQUIRED}", None)
+    required = f"required an enabled trail with {REQUIRED}"
+    report_unless_a_trail_passes(args, report_violation, _problem, records="S3 object-level reads and writes",
+                                 if_none=required, if_all_fail=required)
 
 
 def _problem(trail: PolicyResource) -> str:
@@ -50,18 +51,16 @@ def _problem(trail: PolicyResource) -> str:
 
 
 def _selector_problem(props: Mapping[str, Any]) -> str:
-    advanced = [s for s in as_list(props.get("advancedEventSelectors")) if isinstance(s, Mapping)]
-    s3_advanced = [s for s in advanced
-                   if "Data" in _equals(s, "eventCategory") and S3_OBJECT in _equals(s, "resources.type")]
-    if any(not _field_selectors(s, "readOnly") for s in s3_advanced):
+    s3_advanced = [s for s in advanced_selectors(props)
+                   if "Data" in field_equals(s, "eventCategory") and S3_OBJECT in field_equals(s, "resources.type")]
+    if any(not field_selectors(s, "readOnly") for s in s3_advanced):
         return ""
-    basic = [s for s in as_list(props.get("eventSelectors")) if isinstance(s, Mapping)]
-    s3_basic = [s for s in basic
+    s3_basic = [s for s in basic_selectors(props)
                 if any(isinstance(r, Mapping) and r.get("type") == S3_OBJECT for r in as_list(s.get("dataResources")))]
     if any(s.get("readWriteType") in (None, "All") for s in s3_basic):
         return ""
 
-    narrowed = [f"advancedEventSelectors {_selector_name(s)} narrows readOnly{_to(_equals(s, 'readOnly'))}"
+    narrowed = [f"advancedEventSelectors {_selector_name(s)} narrows readOnly{_to(field_equals(s, 'readOnly'))}"
                 for s in s3_advanced]
     narrowed += [f"eventSelectors entry for {S3_OBJECT} has readWriteType {shown(s.get('readWriteType'))}"
                  for s in s3_basic]
@@ -75,14 +74,6 @@ def _to(values: set[str]) -> str:
 def _selector_name(selector: Mapping[str, Any]) -> str:
     name = selector.get("name")
     return repr(name) if isinstance(name, str) and name else "entry"
-
-
-def _field_selectors(selector: Mapping[str, Any], field: str) -> list[Mapping[str, Any]]:
-    return [f for f in as_list(selector.get("fieldSelectors")) if isinstance(f, Mapping) and f.get("field") == field]
-
-
-def _equals(selector: Mapping[str, Any], field: str) -> set[str]:
-    return {value for f in _field_selectors(selector, field) for value in as_list(f.get("equals"))}
 
 
 POLICY = stack_policy(CONTROL, validate)
