@@ -19,7 +19,13 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional
 
-from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import (
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
 
 if TYPE_CHECKING:
     from .factory import StackArgs

@@ -30,8 +30,8 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     ownership_by_bucket = by_joined_urn(resources_of(args, BUCKET_OWNERSHIP_TOKENS), "bucket")
     for bucket in resources_of(args, BUCKET_TOKENS):
         controls = sole_companion(bucket, ownership_by_bucket.get(bucket.urn, []), f"bucket '{bucket.name}'",
-                                  "BucketOwnershipControls", "required one with rule.objectOwnership BucketOwnerEnforced",
-                                  report_violation)
+                                  "BucketOwnershipControls",
+                                  "required one with rule.objectOwnership BucketOwnerEnforced", report_violation)
         if controls is None:
             continue
         ownership = dig(controls.props, "rule.objectOwnership")

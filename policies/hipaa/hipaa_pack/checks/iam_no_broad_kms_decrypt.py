@@ -66,8 +66,8 @@ def _check_document(where: str, raw: Any, report_violation: ReportViolation) -> 
             continue
         broad = _every_key(statement)
         if broad:
-            report_violation(f"{where}: {statement_label(index, statement)} allows {', '.join(allowed)} on {broad}; required a Resource "
-                             f"list of key ARNs", None)
+            report_violation(f"{where}: {statement_label(index, statement)} allows {', '.join(allowed)} on {broad}; "
+                             f"required a Resource list of key ARNs", None)
 
 
 def _every_key(statement: Mapping[str, Any]) -> str:
