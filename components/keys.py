@@ -23,6 +23,10 @@ How the policies are shaped (and why):
   Principal would have turned into the old role's unique id.
 - AWS service principals are scoped by `aws:SourceAccount`/`aws:SourceArn` and, where the service sets
   one, by its encryption context (CloudTrail, CloudWatch Logs).
+- Secrets Manager writers (the organizations' owner and admin roles on their org key, the deployer on the
+  platform `secrets` key) get GenerateDataKey/Encrypt/Decrypt only for secrets under their prefix
+  (`kms:EncryptionContext:SecretARN`, which Secrets Manager always sends); DescribeKey carries no
+  encryption context, so it gets its own statement without that condition.
 
 CloudHSM (optional, `features.cloudHsm`): see components/cloudhsm.py for the phases. Once the custom key
 store is connected, each enterprise organization's key moves into it: a new key is created in the store
@@ -91,8 +95,18 @@ KEY_ADMIN_ACTIONS: tuple[str, ...] = (
 CreateGrant), no cryptographic use. Account-scoped actions (CreateKey, ListKeys, ListAliases) belong in
 the administrators' IAM policies, not in a key policy. CreateGrant comes separately, for AWS resources only."""
 
+SECRETS_WRITER_ACTIONS: tuple[str, ...] = ("kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey")
+"""What writing a secret needs of its key through Secrets Manager: a data key for each new value
+(CreateSecret, PutSecretValue, rotation), Encrypt and Decrypt to re-encrypt versions on UpdateSecret."""
+PLATFORM_SECRETS_PREFIX = "quome/platform/"
+"""The platform's own secrets, encrypted with the `secrets` key; each organization's live under `quome/<org>/`."""
+ACTIONS_WITHOUT_ENCRYPTION_CONTEXT: tuple[str, ...] = ("kms:DescribeKey",)
+"""Requests that carry no encryption context: a condition on one would never match them."""
+
 _SERVICE_SHORT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SID_UNSAFE = re.compile(r"[^A-Za-z0-9]")
+_SID = re.compile(r"^[A-Za-z0-9]+$")
+_CONTEXT_KEY = re.compile(r"^[A-Za-z0-9_.:/-]+$")
 
 
 def autoscaling_service_linked_role_arn(account_id: str) -> str:
@@ -118,6 +132,10 @@ class KeyUseGrant:
     named ones need not exist yet (they become an `aws:PrincipalArn` condition, not a Principal).
     `allow_create_grant` adds `kms:CreateGrant` limited to grants for AWS resources
     (`kms:GrantIsForAWSResource`), which EBS and EKS need to attach encrypted volumes.
+    `encryption_context` pairs (key, pattern) become `StringLike kms:EncryptionContext:<key>` conditions,
+    e.g. ("SecretARN", "arn:aws:secretsmanager:...:secret:quome/acme/*"): the key then works only for
+    requests about those resources (DescribeKey, which carries no context, gets its own statement).
+    `sid` names the statement; by default it is "UseVia<Services>", numbered when repeated.
     """
 
     key: str
@@ -125,11 +143,33 @@ class KeyUseGrant:
     actions: tuple[str, ...] = KEY_USE_ACTIONS
     allow_create_grant: bool = False
     principal_arns: tuple[str, ...] = ()
+    encryption_context: tuple[tuple[str, str], ...] = ()
+    sid: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("via_services", "actions", "principal_arns"):
+        for name in ("via_services", "actions", "principal_arns", "encryption_context"):
             if not isinstance(getattr(self, name), tuple):
                 raise TypeError(f"KeyUseGrant.{name} must be a tuple, got {type(getattr(self, name)).__name__}")
+        if self.sid is not None and not _SID.match(self.sid):
+            raise ValueError(f"KeyUseGrant(key={self.key!r}).sid = {self.sid!r}: letters and digits only")
+        seen: set[str] = set()
+        for pair in self.encryption_context:
+            if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(part, str) and part for part in pair)):
+                raise ValueError(
+                    f"KeyUseGrant(key={self.key!r}).encryption_context contains {pair!r}: each entry is a "
+                    "(context key, value pattern) pair of non-empty strings"
+                )
+            if not _CONTEXT_KEY.match(pair[0]) or pair[0] in seen:
+                raise ValueError(
+                    f"KeyUseGrant(key={self.key!r}).encryption_context key {pair[0]!r}: must be unique and made of "
+                    "letters, digits and _ . : / -"
+                )
+            seen.add(pair[0])
+        if self.encryption_context and self.allow_create_grant:
+            raise ValueError(
+                f"KeyUseGrant(key={self.key!r}): encryption_context and allow_create_grant do not go together "
+                "(a grant for an AWS resource is not bound to one encryption context); ask for two grants"
+            )
         if not self.via_services:
             raise ValueError(
                 f"KeyUseGrant(key={self.key!r}).via_services is empty: name the AWS services that use the key "
@@ -149,6 +189,38 @@ class KeyUseGrant:
                     f"KeyUseGrant(key={self.key!r}).actions contains {action!r}: allowed are {', '.join(KEY_USE_ACTIONS)} "
                     "(CreateGrant through allow_create_grant; administration is never granted)"
                 )
+
+
+def secret_arn_pattern(region: str, account_id: str, prefix: str) -> str:
+    """Every secret whose name starts with `prefix`; the `*` also covers the suffix Secrets Manager appends."""
+    return f"arn:{PARTITION}:secretsmanager:{region}:{account_id}:secret:{prefix}*"
+
+
+def secrets_writer_grant(
+    key: str, region: str, account_id: str, prefix: str, writer_arns: tuple[str, ...]
+) -> KeyUseGrant:
+    """Let `writer_arns` create, update and rotate secrets under `prefix` with `key`, through Secrets
+    Manager only, and only for those secrets (Secrets Manager sends the secret's ARN as encryption context)."""
+    return KeyUseGrant(
+        key=key,
+        via_services=("secretsmanager",),
+        actions=SECRETS_WRITER_ACTIONS,
+        principal_arns=writer_arns,
+        encryption_context=(("SecretARN", secret_arn_pattern(region, account_id, prefix)),),
+        sid="SecretsManagerWriters",
+    )
+
+
+def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
+    """The platform's own secrets (`quome/platform/`) are written by the deployer with the `secrets` key.
+
+    Without it the key had administrators only, and Secrets Manager could not encrypt anything with it.
+    """
+    return (
+        secrets_writer_grant(
+            "secrets", spec.region, spec.account_id, PLATFORM_SECRETS_PREFIX, (spec.deployer_role_arn,)
+        ),
+    )
 
 
 GrantSource = Callable[[PlatformSpec], Sequence[KeyUseGrant]]
@@ -416,9 +488,12 @@ def _grant_statements(args: KeysArgs, grants: Sequence[KeyUseGrant]) -> list[dic
     statements: list[dict[str, Any]] = []
     used: dict[str, int] = {}
     for grant in grants:
-        base = _sid("Use", "Via", *grant.via_services)
-        used[base] = used.get(base, 0) + 1
-        sid = base if used[base] == 1 else f"{base}{used[base]}"
+        if grant.sid is not None:
+            sid = grant.sid
+        else:
+            base = _sid("Use", "Via", *grant.via_services)
+            used[base] = used.get(base, 0) + 1
+            sid = base if used[base] == 1 else f"{base}{used[base]}"
         principal = _account_root(args.account_id)
         condition: dict[str, Any] = {
             "StringEquals": {
@@ -429,16 +504,37 @@ def _grant_statements(args: KeysArgs, grants: Sequence[KeyUseGrant]) -> list[dic
         if grant.principal_arns:
             # The account root plus this condition, never the roles as Principal: see the module docstring.
             condition["ArnEquals"] = {"aws:PrincipalArn": list(grant.principal_arns)}
-        statements.append(
-            {
-                "Sid": sid,
-                "Effect": "Allow",
-                "Principal": {"AWS": principal},
-                "Action": list(grant.actions),
-                "Resource": "*",
-                "Condition": condition,
+        actions, described = list(grant.actions), []
+        use_condition = condition
+        if grant.encryption_context:
+            described = [a for a in actions if a in ACTIONS_WITHOUT_ENCRYPTION_CONTEXT]
+            actions = [a for a in actions if a not in ACTIONS_WITHOUT_ENCRYPTION_CONTEXT]
+            use_condition = {
+                **condition,
+                "StringLike": {f"kms:EncryptionContext:{key}": value for key, value in grant.encryption_context},
             }
-        )
+        if actions:
+            statements.append(
+                {
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Principal": {"AWS": principal},
+                    "Action": actions,
+                    "Resource": "*",
+                    "Condition": use_condition,
+                }
+            )
+        if described:
+            statements.append(
+                {
+                    "Sid": f"{sid}DescribeKey",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": principal},
+                    "Action": described,
+                    "Resource": "*",
+                    "Condition": condition,
+                }
+            )
         if grant.allow_create_grant:
             statements.append(
                 {
@@ -463,6 +559,10 @@ def key_policy(args: KeysArgs, key_name: str) -> dict[str, Any]:
     if key_name in args.autoscaling_key_purposes:
         statements += _autoscaling_statements(args)
     statements += _grant_statements(args, [g for g in args.grants if g.key == key_name])
+    sids = [statement["Sid"] for statement in statements]
+    for sid in sids:
+        if sids.count(sid) > 1:
+            raise ValueError(f"key {key_name!r}: two statements named {sid!r}; give one of the grants another sid")
     return {"Version": "2012-10-17", "Id": f"quome-{key_name.replace(':', '-')}", "Statement": statements}
 
 

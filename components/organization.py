@@ -48,7 +48,7 @@ from components.cluster_k8s import (
 )
 from components.config import Organization as OrganizationSpec
 from components.config import PlatformSpec, Quotas
-from components.keys import KeyUseGrant, org_key
+from components.keys import KeyUseGrant, org_key, secrets_writer_grant
 from components.node_pool import ORGANIZATION_LABEL, SandboxNodePool, SandboxNodePoolArgs
 from components.org_network_policies import NetworkPolicyInputs, network_policy_specs
 from components.org_rbac import ROLE_NAMES, ROLE_RULES, kubernetes_group, role_object_name
@@ -108,13 +108,19 @@ EBS_KEY_ACTIONS: tuple[str, ...] = (
     "kms:DescribeKey",
 )
 SECRETS_KEY_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:DescribeKey")
+SECRET_WRITER_ROLES: tuple[str, ...] = ("owner", "admin")
+"""The org's people who create, update and rotate its secrets (the workload role only reads them)."""
 
 
 def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
     """What each org key must allow, through an AWS service only.
 
-    - Secrets Manager: the org's workload role decrypts the org's secrets (only that role: an org key
-      decrypts for the org's own roles and nobody else).
+    - Secrets Manager, reading: the org's workload role decrypts the org's secrets.
+    - Secrets Manager, writing: the org's owner and admin roles encrypt new secret values under
+      `quome/<org>/` (components.keys.secrets_writer_grant). Without it nothing could encrypt with the
+      org key, so no org secret could be created.
+      Only the org's own roles decrypt with an org key. The deployer is not a writer here: it would
+      read every organization's secrets; the platform's own secrets use the `secrets` key.
     - EC2: the cluster's EBS CSI driver creates and attaches the volumes of the org's StorageClass.
       Any principal of the account, as its IAM policy allows, but without kms:Decrypt (see
       EBS_KEY_ACTIONS) and with CreateGrant for AWS resources only.
@@ -127,6 +133,15 @@ def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
                 via_services=("secretsmanager",),
                 actions=SECRETS_KEY_ACTIONS,
                 principal_arns=(iam_role_arn(spec.account_id, org.id, "workload"),),
+            )
+        )
+        grants.append(
+            secrets_writer_grant(
+                org_key(org.id),
+                spec.region,
+                spec.account_id,
+                f"quome/{org.id}/",
+                tuple(iam_role_arn(spec.account_id, org.id, role) for role in SECRET_WRITER_ROLES),
             )
         )
         grants.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pulumi
 
-from components import account_baseline, audit_trail, backup, cluster, network, organization
+from components import account_baseline, audit_trail, backup, cluster, keys, network, organization
 from components.account_baseline import AccountBaseline, AccountBaselineArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs, gather_delivery_grants
 from components.backup import Backup, BackupArgs
@@ -40,6 +40,7 @@ class Platform(pulumi.ComponentResource):
             account_baseline.key_grants,
             audit_trail.key_grants,
             cluster.key_grants,
+            keys.key_grants,
             network.key_grants,
             organization.key_grants,
             backup.key_grants,

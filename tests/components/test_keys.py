@@ -8,12 +8,14 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import account_baseline, audit_trail, organization
+from components import account_baseline, audit_trail, keys, organization
 from components.config import ConfigError
 from components.keys import (
     DELETION_WINDOW_DAYS,
     KEY_ADMIN_ACTIONS,
     KEY_USE_ACTIONS,
+    PLATFORM_SECRETS_PREFIX,
+    SECRETS_WRITER_ACTIONS,
     Keys,
     KeysArgs,
     KeyUseGrant,
@@ -21,6 +23,8 @@ from components.keys import (
     gather_grants,
     key_policy,
     org_key,
+    secret_arn_pattern,
+    secrets_writer_grant,
 )
 from components.providers import aws_provider
 from tests.harness import ACCOUNT, REGION, make_spec, of_type, one, policy_document, statement
@@ -36,6 +40,7 @@ EC2_GRANT = KeyUseGrant(key="storage", via_services=("ec2",), allow_create_grant
 EKS_GRANT = KeyUseGrant(key="cluster", via_services=("eks",), principal_arns=(CLUSTER_ROLE,))
 ACME_SECRETS = KeyUseGrant(key=org_key("acme"), via_services=("secretsmanager",))
 ADMIN_SIDS = ["KeyAdministration", "KeyAdministrationCreateGrantForAwsResources"]
+SECRETSMANAGER = f"secretsmanager.{REGION}.amazonaws.com"
 
 
 def compliant_args(**changes: Any) -> KeysArgs:
@@ -378,12 +383,19 @@ def test_named_principals_also_pin_the_create_grant_statement():
     }
 
 
-def test_organization_key_lets_only_the_workload_role_decrypt_and_names_it_only_in_a_condition():
+def test_organization_key_lets_the_workload_role_read_and_names_it_only_in_a_condition():
     spec = make_spec(ownsAccountBaseline=True)
     args = compliant_args(grants=organization.key_grants(spec))
     workload = f"arn:aws:iam::{ACCOUNT}:role/quome-acme-workload"
     document = key_policy(args, org_key("acme"))
-    assert sids(document) == [*ADMIN_SIDS, "UseViaSecretsmanager", "UseViaEc2", "UseViaEc2CreateGrant"]
+    assert sids(document) == [
+        *ADMIN_SIDS,
+        "UseViaSecretsmanager",
+        "SecretsManagerWriters",
+        "SecretsManagerWritersDescribeKey",
+        "UseViaEc2",
+        "UseViaEc2CreateGrant",
+    ]
     assert statement(document, "UseViaSecretsmanager") == {
         "Sid": "UseViaSecretsmanager",
         "Effect": "Allow",
@@ -398,6 +410,117 @@ def test_organization_key_lets_only_the_workload_role_decrypt_and_names_it_only_
     # The EC2 statements name no principal: the CSI driver's role (and any role its IAM policy allows) creates
     # the org's volumes, without kms:Decrypt.
     assert "ArnEquals" not in statement(document, "UseViaEc2")["Condition"]
+
+
+def test_organization_key_lets_its_owner_and_admin_write_only_its_own_secrets():
+    """Secrets Manager needs GenerateDataKey (and Encrypt/Decrypt on UpdateSecret) to store a value: before,
+    nothing could encrypt with an org key, so no org secret could be created."""
+    spec = make_spec(ownsAccountBaseline=True)
+    document = key_policy(compliant_args(grants=organization.key_grants(spec)), org_key("acme"))
+    writers = [f"arn:aws:iam::{ACCOUNT}:role/quome-acme-owner", f"arn:aws:iam::{ACCOUNT}:role/quome-acme-admin"]
+    assert statement(document, "SecretsManagerWriters") == {
+        "Sid": "SecretsManagerWriters",
+        "Effect": "Allow",
+        "Principal": {"AWS": ROOT},
+        "Action": ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": SECRETSMANAGER},
+            "ArnEquals": {"aws:PrincipalArn": writers},
+            "StringLike": {
+                "kms:EncryptionContext:SecretARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:quome/acme/*"
+            },
+        },
+    }
+    # DescribeKey carries no encryption context: the same writers, through the same service, without it.
+    assert statement(document, "SecretsManagerWritersDescribeKey") == {
+        "Sid": "SecretsManagerWritersDescribeKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": ROOT},
+        "Action": ["kms:DescribeKey"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": SECRETSMANAGER},
+            "ArnEquals": {"aws:PrincipalArn": writers},
+        },
+    }
+    bluebird = key_policy(compliant_args(grants=organization.key_grants(spec)), org_key("bluebird"))
+    assert statement(bluebird, "SecretsManagerWriters")["Condition"]["StringLike"] == {
+        "kms:EncryptionContext:SecretARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:quome/bluebird/*"
+    }
+    assert statement(bluebird, "SecretsManagerWriters")["Condition"]["ArnEquals"] == {
+        "aws:PrincipalArn": [f"arn:aws:iam::{ACCOUNT}:role/quome-bluebird-owner", f"arn:aws:iam::{ACCOUNT}:role/quome-bluebird-admin"]
+    }
+    # The org key's writers are the org's read path's prefix: the workload role reads exactly these secrets.
+    assert secret_arn_pattern(REGION, ACCOUNT, "quome/acme/") == organization.secrets_arn_pattern(REGION, ACCOUNT, "acme")
+
+
+def test_only_the_organization_roles_may_decrypt_with_its_key():
+    """What the pack's key-policy-least-privilege holds every org key to: any statement allowing kms:Decrypt
+    names only quome-<org>-<role> principals (so the deployer is no org secret writer)."""
+    spec = make_spec(ownsAccountBaseline=True)
+    args = compliant_args(grants=(*organization.key_grants(spec), *keys.key_grants(spec)))
+    for org_id in ("acme", "bluebird"):
+        decrypting = [
+            s for s in key_policy(args, org_key(org_id))["Statement"]
+            if "kms:Decrypt" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        ]
+        assert [s["Sid"] for s in decrypting] == ["UseViaSecretsmanager", "SecretsManagerWriters"]
+        for stmt in decrypting:
+            assert stmt["Principal"] == {"AWS": ROOT}
+            principals = stmt["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+            assert principals and all(p.startswith(f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-") for p in principals)
+
+
+def test_secrets_key_lets_the_deployer_write_only_the_platform_secrets():
+    spec = make_spec()
+    assert keys.key_grants(spec) == (
+        secrets_writer_grant("secrets", REGION, ACCOUNT, "quome/platform/", (DEPLOYER,)),
+    )
+    assert PLATFORM_SECRETS_PREFIX == "quome/platform/"
+    assert SECRETS_WRITER_ACTIONS == ("kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey")
+    document = key_policy(compliant_args(grants=keys.key_grants(spec)), "secrets")
+    assert sids(document) == [*ADMIN_SIDS, "SecretsManagerWriters", "SecretsManagerWritersDescribeKey"]
+    assert statement(document, "SecretsManagerWriters") == {
+        "Sid": "SecretsManagerWriters",
+        "Effect": "Allow",
+        "Principal": {"AWS": ROOT},
+        "Action": ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": SECRETSMANAGER},
+            "ArnEquals": {"aws:PrincipalArn": [DEPLOYER]},
+            "StringLike": {
+                "kms:EncryptionContext:SecretARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:quome/platform/*"
+            },
+        },
+    }
+    assert statement(document, "SecretsManagerWritersDescribeKey")["Action"] == ["kms:DescribeKey"]
+    assert statement(document, "SecretsManagerWritersDescribeKey")["Condition"] == {
+        "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": SECRETSMANAGER},
+        "ArnEquals": {"aws:PrincipalArn": [DEPLOYER]},
+    }
+    # The other keys get nothing from it.
+    assert "SecretsManagerWriters" not in sids(key_policy(compliant_args(grants=keys.key_grants(spec)), "storage"))
+
+
+def test_an_encryption_context_grant_without_describe_key_has_no_describe_statement():
+    grant = KeyUseGrant(
+        key="secrets", via_services=("secretsmanager",), actions=("kms:Decrypt",),
+        principal_arns=(DEPLOYER,), encryption_context=(("SecretARN", "arn:aws:secretsmanager:*:*:secret:x/*"),),
+    )
+    document = key_policy(compliant_args(grants=(grant,)), "secrets")
+    assert sids(document) == [*ADMIN_SIDS, "UseViaSecretsmanager"]
+    assert statement(document, "UseViaSecretsmanager")["Condition"]["StringLike"] == {
+        "kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:*:*:secret:x/*"
+    }
+
+
+def test_two_grants_with_the_same_sid_on_one_key_are_refused():
+    grant = secrets_writer_grant("secrets", REGION, ACCOUNT, "quome/platform/", (DEPLOYER,))
+    other = secrets_writer_grant("secrets", REGION, ACCOUNT, "quome/other/", (DEPLOYER,))
+    with pytest.raises(ValueError, match="key 'secrets': two statements named 'SecretsManagerWriters'"):
+        key_policy(compliant_args(grants=(grant, other)), "secrets")
 
 
 def test_no_key_policy_names_a_grant_principal_as_principal():
@@ -482,6 +605,14 @@ def test_lookups_name_what_is_allowed(compliant):
         (lambda: KeyUseGrant(key="logs", via_services=("ec2",), actions=("kms:*",)), "actions contains 'kms:*'"),
         (lambda: KeyUseGrant(key="logs", via_services=("ec2",), actions=("kms:CreateGrant",)), "CreateGrant through allow_create_grant"),
         (lambda: KeyUseGrant(key="logs", via_services=["ec2"]), "via_services must be a tuple"),
+        (lambda: KeyUseGrant(key="logs", via_services=("ec2",), sid="Use-Ec2"), "sid = 'Use-Ec2': letters and digits only"),
+        (lambda: KeyUseGrant(key="logs", via_services=("s3",), encryption_context=[("a", "b")]), "encryption_context must be a tuple"),
+        (lambda: KeyUseGrant(key="logs", via_services=("s3",), encryption_context=(("SecretARN", ""),)), "each entry is a (context key, value pattern) pair"),
+        (lambda: KeyUseGrant(key="logs", via_services=("s3",), encryption_context=(("a", "x"), ("a", "y"))), "encryption_context key 'a': must be unique"),
+        (
+            lambda: KeyUseGrant(key="logs", via_services=("ec2",), allow_create_grant=True, encryption_context=(("a", "x"),)),
+            "encryption_context and allow_create_grant do not go together",
+        ),
         (lambda: compliant_args(grants=(KeyUseGrant(key="backups", via_services=("ec2",)),)), "KeyUseGrant.key = 'backups': allowed are logs, storage, secrets, cluster, org:acme, org:bluebird"),
         (
             lambda: compliant_args(grants=(KeyUseGrant(key="logs", via_services=("ec2",), principal_arns=("arn:aws:iam::999999999999:role/x",)),)),

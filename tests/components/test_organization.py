@@ -16,7 +16,7 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.config import Quotas
-from components.keys import KeyUseGrant, org_key
+from components.keys import KeyUseGrant, org_key, secrets_writer_grant
 from components.node_pool import PoolScaling, SandboxNodePoolArgs
 from components.org_network_policies import POLICY_NAMES, NetworkPolicyInputs
 from components.org_rbac import ROLE_NAMES, ROLE_RULES
@@ -35,8 +35,8 @@ from tests.harness import ACCOUNT, REGION, build, make_spec, of_type, one, polic
 CLUSTER_NAME = "quome-test"
 CLUSTER_ARN = f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{CLUSTER_NAME}"
 ORG_KEY_ARN = {"acme": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/acme-key", "bluebird": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/bb-key"}
-EDGE_CIDRS = ("10.64.0.0/24", "10.64.1.0/24")
-ENDPOINT_CIDRS = ("10.64.16.0/22", "10.64.20.0/22")
+EDGE_CIDRS = ("10.64.120.0/23", "10.64.122.0/23")  # the default plan's public subnets (2 AZs)
+ENDPOINT_CIDRS = ("10.64.126.0/25", "10.64.126.128/25")  # its interface-endpoint subnets, not the private ones
 SEGMENT_SUBNETS = ("subnet-acme-a", "subnet-acme-b")
 SEGMENT_SG = "sg-acme-nodes"
 FAKE_KUBECONFIG = """apiVersion: v1
@@ -496,17 +496,43 @@ def test_key_grants_per_org_via_secretsmanager_and_ec2():
                 actions=("kms:Decrypt", "kms:DescribeKey"),
                 principal_arns=(f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-workload",),
             ),
+            KeyUseGrant(
+                key=org_key(org_id),
+                via_services=("secretsmanager",),
+                actions=("kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"),
+                principal_arns=(
+                    f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-owner",
+                    f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-admin",
+                ),
+                encryption_context=(
+                    ("SecretARN", f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:quome/{org_id}/*"),
+                ),
+                sid="SecretsManagerWriters",
+            ),
             KeyUseGrant(key=org_key(org_id), via_services=("ec2",), actions=ebs, allow_create_grant=True),
         )
     )
 
 
-def test_only_the_org_workload_role_may_decrypt_with_an_org_key():
-    for grant in key_grants(make_spec()):
-        if "kms:Decrypt" in grant.actions:
-            org_id = grant.key.removeprefix("org:")
-            assert grant.principal_arns == (f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-workload",)
-            assert grant.via_services == ("secretsmanager",)
+def test_only_the_org_roles_may_decrypt_with_an_org_key_and_only_through_secrets_manager():
+    """The workload role reads; the owner and admin roles also write (finding: nothing could encrypt
+    with an org key before). The deployer is not among them."""
+    decrypting = [g for g in key_grants(make_spec()) if "kms:Decrypt" in g.actions]
+    assert len(decrypting) == 4
+    for grant in decrypting:
+        org_id = grant.key.removeprefix("org:")
+        assert grant.via_services == ("secretsmanager",)
+        roles = {arn.removeprefix(f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-") for arn in grant.principal_arns}
+        assert roles in ({"workload"}, {"owner", "admin"}), grant
+        assert all(arn.startswith(f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-") for arn in grant.principal_arns)
+    writers = [g for g in decrypting if g.sid == "SecretsManagerWriters"]
+    assert writers == [
+        secrets_writer_grant(
+            org_key(org_id), REGION, ACCOUNT, f"quome/{org_id}/",
+            (f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-owner", f"arn:aws:iam::{ACCOUNT}:role/quome-{org_id}-admin"),
+        )
+        for org_id in ("acme", "bluebird")
+    ]
 
 
 def test_the_workload_role_is_the_principal_the_key_grant_names(shared):
