@@ -13,9 +13,17 @@ Why the pieces look the way they do:
 - Access-log bucket: S3 server access logs can only be delivered to an SSE-S3 bucket without a default
   object-lock retention, so this bucket is the one exception to "SSE-KMS + object lock"; it keeps logs at
   least as long as the audit retention through lifecycle, and is tagged `quome:log-sink=s3-access-logs`
-  so that policy checks recognise it (it must not log to itself).
-- CloudTrail records S3 object-level events for every bucket except these two: recording the audit
-  bucket would log CloudTrail's own deliveries forever.
+  so that policy checks recognise it (it must not log to itself). Without object lock, its bucket
+  policy is what keeps the record: nobody but the break-glass role may delete an object or a version,
+  suspend versioning or change object lock (which, turned on, would stop log delivery). Lifecycle
+  expiry after the retention is S3's own and not subject to bucket policies. Both buckets carry these
+  denies, so a `pulumi up` that must change versioning or object lock runs as the break-glass role.
+- CloudTrail records S3 object-level events for every bucket except these two: recording writes to
+  the audit bucket would log CloudTrail's own deliveries forever, and writes to the access-log bucket
+  would too (each delivery into the audit bucket is access-logged into it). What it does record of
+  them: every read of the audit bucket's objects (reads write nothing there), and deletions and
+  retention changes on both; none of these is done by a log delivery, so nothing loops. Who read the
+  audit data is therefore in the trail itself, not only in access logs that an S3 user could remove.
 - Names are deterministic (account, region, purpose), so the policies are plain documents that need no
   resource outputs; the trail ARN is known before the trail exists, which breaks the bucket-policy/trail
   cycle. One platform stack per account and region.
@@ -47,6 +55,11 @@ from components.providers import child_options, stateful_options
 
 PARTITION = "aws"
 TRAIL_NAME = "quome-audit"
+RECORDED_DELETE_EVENTS: tuple[str, ...] = ("DeleteObject", "DeleteObjects", "PutObjectRetention", "PutObjectLegalHold")
+"""Object events recorded on the audit trail's own buckets besides reads: removing a log, or changing
+how long it is kept. No log delivery makes these calls."""
+TAMPERING_OBJECT_ACTIONS: tuple[str, ...] = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+"""Denied on both buckets' objects to all but break-glass: a delete marker hides a locked object too."""
 CLOUDTRAIL_PREFIX = "cloudtrail"
 TRAIL_LOG_GROUP_NAME = "/quome/audit/cloudtrail"
 LOG_SINK_TAG_KEY = "quome:log-sink"
@@ -116,7 +129,8 @@ class AuditTrailArgs:
     retention_years: int
     logs_key_arn: pulumi.Input[str]
     break_glass_role_arn: str
-    """The only principal allowed to change the audit bucket's object-lock configuration."""
+    """The only principal allowed to delete objects or versions from the audit trail's buckets, or to change
+    their versioning or object-lock configuration."""
     delivery_grants: tuple[LogDeliveryGrant, ...] = ()
     protect: bool = False
     retain_locked_data: bool = False
@@ -221,19 +235,44 @@ def _delivery_statements(
     ]
 
 
-def audit_bucket_policy(args: AuditTrailArgs) -> dict[str, Any]:
-    bucket = bucket_arn(args.audit_bucket_name)
-    account = args.account_id
-    statements: list[dict[str, Any]] = [
-        deny_insecure_transport(bucket),
+def _deny_tampering_statements(bucket: str, break_glass_role_arn: str) -> list[dict[str, Any]]:
+    """What would erase or shorten the record, denied to everyone but the break-glass role: deleting an
+    object or one of its versions, suspending versioning, changing object lock."""
+    except_break_glass = {"ArnNotEquals": {"aws:PrincipalArn": break_glass_role_arn}}
+    return [
         {
             "Sid": "DenyObjectLockChangesExceptBreakGlass",
             "Effect": "Deny",
             "Principal": "*",
             "Action": "s3:PutBucketObjectLockConfiguration",
             "Resource": bucket,
-            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": args.break_glass_role_arn}},
+            "Condition": except_break_glass,
         },
+        {
+            "Sid": "DenyVersioningChangesExceptBreakGlass",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutBucketVersioning",
+            "Resource": bucket,
+            "Condition": except_break_glass,
+        },
+        {
+            "Sid": "DenyObjectDeletionExceptBreakGlass",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": list(TAMPERING_OBJECT_ACTIONS),
+            "Resource": f"{bucket}/*",
+            "Condition": except_break_glass,
+        },
+    ]
+
+
+def audit_bucket_policy(args: AuditTrailArgs) -> dict[str, Any]:
+    bucket = bucket_arn(args.audit_bucket_name)
+    account = args.account_id
+    statements: list[dict[str, Any]] = [
+        deny_insecure_transport(bucket),
+        *_deny_tampering_statements(bucket, args.break_glass_role_arn),
         *_delivery_statements(
             args,
             "CloudTrail",
@@ -265,6 +304,7 @@ def access_log_bucket_policy(args: AuditTrailArgs) -> dict[str, Any]:
         "Version": "2012-10-17",
         "Statement": [
             deny_insecure_transport(bucket),
+            *_deny_tampering_statements(bucket, args.break_glass_role_arn),
             {
                 "Sid": "S3ServerAccessLogsWrite",
                 "Effect": "Allow",
@@ -312,6 +352,8 @@ def trail_logs_policy(args: AuditTrailArgs) -> dict[str, Any]:
 
 def trail_event_selectors(args: AuditTrailArgs) -> list[aws.cloudtrail.TrailAdvancedEventSelectorArgs]:
     field = aws.cloudtrail.TrailAdvancedEventSelectorFieldSelectorArgs
+    audit_objects = f"{bucket_arn(args.audit_bucket_name)}/"
+    access_log_objects = f"{bucket_arn(args.access_log_bucket_name)}/"
     return [
         # With advanced selectors, management events are recorded only when a selector asks for them.
         aws.cloudtrail.TrailAdvancedEventSelectorArgs(
@@ -323,13 +365,25 @@ def trail_event_selectors(args: AuditTrailArgs) -> list[aws.cloudtrail.TrailAdva
             field_selectors=[
                 field(field="eventCategory", equals=["Data"]),
                 field(field="resources.type", equals=["AWS::S3::Object"]),
-                field(
-                    field="resources.ARN",
-                    not_starts_withs=[
-                        f"{bucket_arn(args.audit_bucket_name)}/",
-                        f"{bucket_arn(args.access_log_bucket_name)}/",
-                    ],
-                ),
+                field(field="resources.ARN", not_starts_withs=[audit_objects, access_log_objects]),
+            ],
+        ),
+        aws.cloudtrail.TrailAdvancedEventSelectorArgs(
+            name="audit-bucket-object-reads",
+            field_selectors=[
+                field(field="eventCategory", equals=["Data"]),
+                field(field="resources.type", equals=["AWS::S3::Object"]),
+                field(field="readOnly", equals=["true"]),
+                field(field="resources.ARN", starts_withs=[audit_objects]),
+            ],
+        ),
+        aws.cloudtrail.TrailAdvancedEventSelectorArgs(
+            name="audit-buckets-object-deletions",
+            field_selectors=[
+                field(field="eventCategory", equals=["Data"]),
+                field(field="resources.type", equals=["AWS::S3::Object"]),
+                field(field="eventName", equals=list(RECORDED_DELETE_EVENTS)),
+                field(field="resources.ARN", starts_withs=[audit_objects, access_log_objects]),
             ],
         ),
     ]
@@ -398,6 +452,7 @@ class AuditTrail(pulumi.ComponentResource):
             ],
             opts=child_options(self, provider, retain_on_delete=retain, depends_on=access_config),
         )
+        # After versioning (in access_config): once the policy exists, only break-glass may change it.
         access_policy = aws.s3.BucketPolicy(
             f"{name}-access-logs-policy",
             bucket=access.id,
@@ -441,7 +496,7 @@ class AuditTrail(pulumi.ComponentResource):
             ),
             opts=stateful_options(self, provider, protect=args.protect, retain_on_delete=retain, depends_on=audit_config),
         )
-        # The policy comes after the lock configuration: once it exists, only break-glass may change the lock.
+        # The policy comes after the lock and versioning: once it exists, only break-glass may change them.
         self.audit_bucket_policy = aws.s3.BucketPolicy(
             f"{name}-audit-policy",
             bucket=audit.id,

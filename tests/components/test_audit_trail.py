@@ -37,6 +37,40 @@ CONFIG = LogDeliveryGrant(service="config.amazonaws.com", prefix="config/", sour
 
 BUCKET = "aws:s3/bucket:Bucket"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+TAMPERING_SIDS = [
+    "DenyObjectLockChangesExceptBreakGlass",
+    "DenyVersioningChangesExceptBreakGlass",
+    "DenyObjectDeletionExceptBreakGlass",
+]
+
+
+def assert_denies_tampering_except_break_glass(document, bucket_arn: str) -> None:
+    """Deleting objects or versions, suspending versioning, changing object lock: everyone but break-glass."""
+    except_break_glass = {"ArnNotEquals": {"aws:PrincipalArn": BREAK_GLASS}}
+    assert statement(document, "DenyObjectLockChangesExceptBreakGlass") == {
+        "Sid": "DenyObjectLockChangesExceptBreakGlass",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutBucketObjectLockConfiguration",
+        "Resource": bucket_arn,
+        "Condition": except_break_glass,
+    }
+    assert statement(document, "DenyVersioningChangesExceptBreakGlass") == {
+        "Sid": "DenyVersioningChangesExceptBreakGlass",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutBucketVersioning",
+        "Resource": bucket_arn,
+        "Condition": except_break_glass,
+    }
+    assert statement(document, "DenyObjectDeletionExceptBreakGlass") == {
+        "Sid": "DenyObjectDeletionExceptBreakGlass",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        "Resource": f"{bucket_arn}/*",
+        "Condition": except_break_glass,
+    }
 
 
 def compliant_args(**changes: Any) -> AuditTrailArgs:
@@ -129,7 +163,7 @@ def test_audit_bucket_policy_statements(plan):
     document = policy_document(policy.inputs["policy"])
     assert [s["Sid"] for s in document["Statement"]] == [
         "DenyInsecureTransport",
-        "DenyObjectLockChangesExceptBreakGlass",
+        *TAMPERING_SIDS,
         "CloudTrailAclCheck",
         "CloudTrailWrite",
         "DeliveryLogsVpcFlowLogsAclCheck",
@@ -153,6 +187,7 @@ def test_audit_bucket_policy_statements(plan):
         "Resource": AUDIT_ARN,
         "Condition": {"ArnNotEquals": {"aws:PrincipalArn": BREAK_GLASS}},
     }
+    assert_denies_tampering_except_break_glass(document, AUDIT_ARN)
     acl = statement(document, "CloudTrailAclCheck")
     assert (acl["Effect"], acl["Principal"], acl["Action"], acl["Resource"]) == (
         "Allow", {"Service": "cloudtrail.amazonaws.com"}, "s3:GetBucketAcl", AUDIT_ARN,
@@ -197,7 +232,7 @@ def test_without_delivery_grants_only_cloudtrail_may_write():
     document = policy_document(for_bucket(plan, POLICY, "a-audit").inputs["policy"])
     assert [s["Sid"] for s in document["Statement"]] == [
         "DenyInsecureTransport",
-        "DenyObjectLockChangesExceptBreakGlass",
+        *TAMPERING_SIDS,
         "CloudTrailAclCheck",
         "CloudTrailWrite",
     ]
@@ -248,7 +283,7 @@ def test_access_logs_are_kept_at_least_the_audit_retention(years, days):
 
 def test_access_log_bucket_policy_admits_only_s3_logging_from_platform_buckets_of_this_account(plan):
     document = policy_document(for_bucket(plan, POLICY, "a-access-logs").inputs["policy"])
-    assert [s["Sid"] for s in document["Statement"]] == ["DenyInsecureTransport", "S3ServerAccessLogsWrite"]
+    assert [s["Sid"] for s in document["Statement"]] == ["DenyInsecureTransport", *TAMPERING_SIDS, "S3ServerAccessLogsWrite"]
     deny = statement(document, "DenyInsecureTransport")
     assert deny["Resource"] == [ACCESS_ARN, f"{ACCESS_ARN}/*"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -261,6 +296,22 @@ def test_access_log_bucket_policy_admits_only_s3_logging_from_platform_buckets_o
         "StringEquals": {"aws:SourceAccount": ACCOUNT},
         "ArnLike": {"aws:SourceArn": "arn:aws:s3:::quome-*"},
     }
+
+
+def test_access_logs_can_be_removed_or_unversioned_only_by_break_glass(plan):
+    """The sink has no object lock (it would stop log delivery): its policy keeps the record instead."""
+    document = policy_document(for_bucket(plan, POLICY, "a-access-logs").inputs["policy"])
+    assert_denies_tampering_except_break_glass(document, ACCESS_ARN)
+    # The only Allow is S3's log delivery; it writes, never deletes.
+    assert [s["Sid"] for s in document["Statement"] if s["Effect"] == "Allow"] == ["S3ServerAccessLogsWrite"]
+
+
+def test_access_log_policy_comes_after_the_versioning_it_protects(plan):
+    policy = for_bucket(plan, POLICY, "a-access-logs")
+    versioning = for_bucket(plan, "aws:s3/bucketVersioning:BucketVersioning", "a-access-logs")
+    assert versioning.urn in policy.dependencies
+    audit_versioning = for_bucket(plan, "aws:s3/bucketVersioning:BucketVersioning", "a-audit")
+    assert audit_versioning.urn in for_bucket(plan, POLICY, "a-audit").dependencies
 
 
 # --- CloudTrail ---------------------------------------------------------------------------------------
@@ -289,7 +340,7 @@ def test_trail_is_multi_region_validated_encrypted_and_delivers_to_the_audit_buc
 
 def test_trail_records_management_events_and_s3_object_events_except_its_own_buckets(plan):
     trail = one(plan, "aws:cloudtrail/trail:Trail")
-    assert trail.inputs["advancedEventSelectors"] == [
+    assert trail.inputs["advancedEventSelectors"][:2] == [
         {"name": "management-events", "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]},
         {
             "name": "s3-object-events-except-audit-buckets",
@@ -301,6 +352,43 @@ def test_trail_records_management_events_and_s3_object_events_except_its_own_buc
         },
     ]
     assert "eventSelectors" not in trail.inputs
+
+
+def test_trail_records_reads_of_the_audit_bucket_and_deletions_on_both_of_its_buckets(plan):
+    """Reads and deletions of audit data were only in server access logs, which an S3 user could delete.
+    Writes to these two buckets stay unrecorded: CloudTrail's deliveries (and their access logs) would
+    log themselves forever."""
+    selectors = one(plan, "aws:cloudtrail/trail:Trail").inputs["advancedEventSelectors"]
+    assert [s["name"] for s in selectors] == [
+        "management-events",
+        "s3-object-events-except-audit-buckets",
+        "audit-bucket-object-reads",
+        "audit-buckets-object-deletions",
+    ]
+    assert selectors[2] == {
+        "name": "audit-bucket-object-reads",
+        "fieldSelectors": [
+            {"field": "eventCategory", "equals": ["Data"]},
+            {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+            {"field": "readOnly", "equals": ["true"]},
+            {"field": "resources.ARN", "startsWiths": [f"{AUDIT_ARN}/"]},
+        ],
+    }
+    assert selectors[3] == {
+        "name": "audit-buckets-object-deletions",
+        "fieldSelectors": [
+            {"field": "eventCategory", "equals": ["Data"]},
+            {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+            {"field": "eventName", "equals": ["DeleteObject", "DeleteObjects", "PutObjectRetention", "PutObjectLegalHold"]},
+            {"field": "resources.ARN", "startsWiths": [f"{AUDIT_ARN}/", f"{ACCESS_ARN}/"]},
+        ],
+    }
+    # No selector on these buckets records writes: no readOnly "false", no PutObject, and every selector that
+    # reaches them either keeps reads only or names its (non-delivery) events.
+    for selector in selectors[2:]:
+        fields = {f["field"]: f for f in selector["fieldSelectors"]}
+        assert fields.get("readOnly") == {"field": "readOnly", "equals": ["true"]} or "eventName" in fields
+        assert "PutObject" not in fields.get("eventName", {}).get("equals", [])
 
 
 @pytest.mark.parametrize(("years", "days"), [(7, 2557), (8, 2922), (9, 3288), (10, 3653), (11, 0)])
