@@ -197,6 +197,11 @@ def test_owns_account_baseline_setting_defaults_to_true():
         "type": "boolean", "default": True, "description": "This stack declares the detector."}}
     assert props.owns_account_baseline(stack_args([], config={"ownsAccountBaseline": True}))
     assert not props.owns_account_baseline(stack_args([], config={"ownsAccountBaseline": False}))
+    props.skip_unless_owns_account_baseline(stack_args([], config={"ownsAccountBaseline": True}), "unused")
+    with pytest.raises(_NotApplicableError) as raised:
+        props.skip_unless_owns_account_baseline(stack_args([], config={"ownsAccountBaseline": False}),
+                                                "another stack declares the detector")
+    assert raised.value.reason == "ownsAccountBaseline is false: another stack declares the detector"
 
 
 WORKLOADS = {

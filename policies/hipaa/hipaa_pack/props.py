@@ -344,6 +344,13 @@ def owns_account_baseline(args: StackValidationArgs) -> bool:
     return bool(args.get_config()[OWNS_ACCOUNT_BASELINE_KEY])
 
 
+def skip_unless_owns_account_baseline(args: StackValidationArgs, why: str) -> None:
+    """Mark the whole policy not applicable ("ownsAccountBaseline is false: <why>") when the stack does
+    not own the account baseline; returns normally otherwise."""
+    if not owns_account_baseline(args):
+        args.not_applicable(f"ownsAccountBaseline is false: {why}")
+
+
 # ------------------------------------------------------------------------------------ Kubernetes
 
 

@@ -12,10 +12,10 @@ from ..factory import StackArgs, stack_policy
 from ..props import (
     as_bool,
     by_joined_urn,
-    owns_account_baseline,
     owns_account_baseline_schema,
     resources_of,
     shown,
+    skip_unless_owns_account_baseline,
 )
 
 CONTROL = CATALOG["aud-guardduty"]
@@ -31,9 +31,7 @@ CONFIG_SCHEMA = owns_account_baseline_schema("This stack owns the account-wide s
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
-    if not owns_account_baseline(args):
-        args.not_applicable("ownsAccountBaseline is false: GuardDuty belongs to the stack that owns the "
-                            "account baseline")
+    skip_unless_owns_account_baseline(args, "GuardDuty belongs to the stack that owns the account baseline")
     detectors = resources_of(args, DETECTOR_TOKEN)
     if not detectors:
         report_violation("the stack has no GuardDuty Detector; required one with enable true and the features "

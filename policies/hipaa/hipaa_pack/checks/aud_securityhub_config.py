@@ -14,10 +14,10 @@ from ..props import (
     as_bool,
     by_joined_urn,
     dig,
-    owns_account_baseline,
     owns_account_baseline_schema,
     resources_of,
     shown,
+    skip_unless_owns_account_baseline,
 )
 
 CONTROL = CATALOG["aud-securityhub-config"]
@@ -31,9 +31,8 @@ CONFIG_SCHEMA = owns_account_baseline_schema("This stack owns the account-wide s
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
-    if not owns_account_baseline(args):
-        args.not_applicable("ownsAccountBaseline is false: Security Hub and AWS Config belong to the stack that "
-                            "owns the account baseline")
+    skip_unless_owns_account_baseline(args, "Security Hub and AWS Config belong to the stack that owns the "
+                                            "account baseline")
     if not resources_of(args, HUB_TOKEN):
         report_violation("the stack has no Security Hub Account; required aws.securityhub.Account "
                          "(ownsAccountBaseline is true)", None)

@@ -28,8 +28,8 @@ CONFIG_SCHEMA = owns_account_baseline_schema("This stack owns the account-and-re
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
-    # Only a literal true owns the baseline here, where props.owns_account_baseline takes any truthy
-    # value; the two differ only for a config that is not a boolean, which the schema refuses.
+    # Not props.skip_unless_owns_account_baseline: here only a literal true owns the baseline, where
+    # the helper takes any truthy value; they differ only for a non-boolean config, which the schema refuses.
     if args.get_config()[OWNS_ACCOUNT_BASELINE_KEY] is not True:
         args.not_applicable("ownsAccountBaseline is false: another stack owns EBS default encryption "
                             "for this account and region")
