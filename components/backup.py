@@ -138,12 +138,13 @@ def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
             allow_create_grant=True,
             principal_arns=(spec.deployer_role_arn, role),
         ),
-        KeyUseGrant(key="storage", via_services=("ec2",), actions=EBS_KEY_ACTIONS, allow_create_grant=True, principal_arns=(role,)),
     ]
-    grants += [
-        KeyUseGrant(key=org_key(org.id), via_services=("ec2",), actions=EBS_KEY_ACTIONS, allow_create_grant=True, principal_arns=(role,))
-        for org in spec.organizations
-    ]
+    for key in ("storage", *(org_key(org.id) for org in spec.organizations)):
+        grants.append(
+            KeyUseGrant(
+                key=key, via_services=("ec2",), actions=EBS_KEY_ACTIONS, allow_create_grant=True, principal_arns=(role,)
+            )
+        )
     return tuple(grants)
 
 
@@ -170,7 +171,8 @@ class BackupArgs:
             raise ValueError(f"BackupArgs.account_id = {self.account_id!r}: must be a 12-digit AWS account id")
         if not self.break_glass_role_arn.startswith(f"arn:{PARTITION}:iam::{self.account_id}:role/"):
             raise ValueError(
-                f"BackupArgs.break_glass_role_arn = {self.break_glass_role_arn!r}: must be an IAM role of account {self.account_id}"
+                f"BackupArgs.break_glass_role_arn = {self.break_glass_role_arn!r}: must be an IAM role of account "
+                f"{self.account_id}"
             )
         if self.daily_retention_days < MIN_RETENTION_DAYS:
             raise ValueError(
@@ -355,7 +357,9 @@ class Backup(pulumi.ComponentResource):
         self.register_outputs({"vaultArn": vault.arn, "planArn": plan.arn, "roleArn": role.arn})
 
     @staticmethod
-    def _rule(rule_name: str, schedule: str, retention_days: int, vault_name: pulumi.Input[str]) -> aws.backup.PlanRuleArgs:
+    def _rule(
+        rule_name: str, schedule: str, retention_days: int, vault_name: pulumi.Input[str]
+    ) -> aws.backup.PlanRuleArgs:
         # No copy_actions: recovery points stay in this region (module docstring).
         return aws.backup.PlanRuleArgs(
             rule_name=rule_name,

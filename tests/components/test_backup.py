@@ -1,4 +1,4 @@
-"""Backup: locked vault, deny-only vault policy, daily/monthly plan, tag selection, role and key grants, value by value."""
+"""Backup: locked vault, deny-only vault policy, daily/monthly plan, tag selection, role and key grants."""
 
 from __future__ import annotations
 
