@@ -22,17 +22,24 @@ region (the zone's first region: us-east-1, eu-central-1, ca-central-1), see `ow
   key's policy).
 A baseline stack outside its zone's home region references those service-linked roles by ARN; its
 account must then have them already (from the home-region stack, or AWS creating them on first use).
+
+Adopting what exists (`quome:adoptExisting`, components/config.py AdoptExisting): in an account that is
+not new, a singleton may already exist and belong to someone else, and creating it would fail ("has
+been taken", "already exists"). Each one can be adopted on its own: the stack then references it
+(service-linked roles by their fixed ARN, the GuardDuty detector by id, the Config recorder by name)
+and neither creates nor configures it; the owner keeps its settings. Creating stays the default.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import pulumi
 import pulumi_aws as aws
 
 from components.audit_trail import LogDeliveryGrant
-from components.config import PlatformSpec
+from components.config import AdoptExisting, PlatformSpec
 from components.keys import KeyUseGrant
 from components.providers import child_options
 from components.residency import regions_of
@@ -60,6 +67,18 @@ def owns_account_globals(spec: PlatformSpec) -> bool:
     return spec.owns_account_baseline and spec.region == regions_of(spec.residency)[0]
 
 
+def creates_autoscaling_role(spec: PlatformSpec) -> bool:
+    """Whether the Keys component creates the Auto Scaling service-linked role: the home-region baseline
+    stack does, unless the role is adopted (any account that ever ran an Auto Scaling group has it)."""
+    return owns_account_globals(spec) and not spec.adopt_existing.autoscaling_service_linked_role
+
+
+def delivers_config(spec: PlatformSpec) -> bool:
+    """Whether this stack's AWS Config delivers into its audit bucket (an adopted recorder keeps its own
+    delivery channel, of which a region has one)."""
+    return spec.owns_account_baseline and spec.adopt_existing.config_recorder_name is None
+
+
 def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
     """The storage key is the account's default EBS key here, so anything creating a volume in this account
     and region uses it through EC2 (still only if its own IAM policy allows)."""
@@ -70,7 +89,7 @@ def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
 
 def audit_delivery_grants(spec: PlatformSpec) -> tuple[LogDeliveryGrant, ...]:
     """AWS Config delivers configuration history and snapshots into the audit bucket."""
-    if not spec.owns_account_baseline:
+    if not delivers_config(spec):
         return ()
     return (LogDeliveryGrant(service="config.amazonaws.com", prefix=f"{CONFIG_DELIVERY_PREFIX}/", source_arn_pattern=None),)
 
@@ -85,6 +104,17 @@ class AccountBaselineArgs:
     owns_account_globals: bool
     audit_delivery_ready: tuple[pulumi.Resource, ...] = ()
     """Resources AWS Config's delivery channel must wait for (the audit bucket policy that admits it)."""
+    adopt: AdoptExisting = AdoptExisting()
+    """Singletons that exist already: referenced, not created (default: create every one)."""
+
+    @property
+    def creates_config_role(self) -> bool:
+        # Only a recorder of this stack's needs it; an adopted recorder runs under its owner's role.
+        return (
+            self.owns_account_globals
+            and not self.adopt.config_service_linked_role
+            and self.adopt.config_recorder_name is None
+        )
 
     @classmethod
     def from_spec(
@@ -105,6 +135,7 @@ class AccountBaselineArgs:
             audit_bucket_name=audit_bucket_name,
             owns_account_globals=owns_account_globals(spec),
             audit_delivery_ready=audit_delivery_ready,
+            adopt=spec.adopt_existing,
         )
 
 
@@ -140,7 +171,57 @@ class AccountBaseline(pulumi.ComponentResource):
             )
 
         # -- GuardDuty
-        self.guardduty = aws.guardduty.Detector(
+        adopt = args.adopt
+        self.guardduty: aws.guardduty.Detector | None = None
+        self.guardduty_features: dict[str, aws.guardduty.DetectorFeature] = {}
+        if adopt.guard_duty_detector_id is not None:
+            self.guardduty_detector_id: pulumi.Input[str] = adopt.guard_duty_detector_id
+        else:
+            self.guardduty = self._guardduty(name, options)
+            self.guardduty_detector_id = self.guardduty.id
+
+        # -- AWS Config (an adopted recorder comes with its owner's delivery channel and status)
+        self.config_recorder: aws.cfg.Recorder | None = None
+        config_started: list[pulumi.Resource] = []
+        if adopt.config_recorder_name is not None:
+            self.config_recorder_name: pulumi.Input[str] = adopt.config_recorder_name
+        else:
+            config_started.append(self._config(name, args, options))
+
+        # -- Security Hub (its controls evaluate through AWS Config)
+        self.security_hub: aws.securityhub.Account | None = None
+        self.security_hub_standards: dict[str, aws.securityhub.StandardsSubscription] = {}
+        if not adopt.security_hub:
+            self.security_hub = aws.securityhub.Account(
+                f"{name}-security-hub",
+                enable_default_standards=False,
+                auto_enable_controls=True,
+                control_finding_generator="SECURITY_CONTROL",
+                opts=options(depends_on=config_started),
+            )
+            self.security_hub_standards = {
+                key: aws.securityhub.StandardsSubscription(
+                    f"{name}-security-hub-{key}",
+                    standards_arn=arn,
+                    opts=options(depends_on=[self.security_hub]),
+                )
+                for key, arn in security_hub_standards(args.region).items()
+            }
+
+        # -- Inspector
+        self.inspector = aws.inspector2.Enabler(
+            f"{name}-inspector",
+            account_ids=[args.account_id],
+            resource_types=list(INSPECTOR_RESOURCE_TYPES),
+            opts=options(),
+        )
+
+        self.register_outputs(
+            {"guarddutyDetectorId": self.guardduty_detector_id, "configRecorderName": self.config_recorder_name}
+        )
+
+    def _guardduty(self, name: str, options: Callable[..., pulumi.ResourceOptions]) -> aws.guardduty.Detector:
+        detector = aws.guardduty.Detector(
             f"{name}-guardduty",
             enable=True,
             finding_publishing_frequency="FIFTEEN_MINUTES",
@@ -149,7 +230,7 @@ class AccountBaseline(pulumi.ComponentResource):
         self.guardduty_features = {
             feature: aws.guardduty.DetectorFeature(
                 f"{name}-guardduty-{feature.lower().replace('_', '-')}",
-                detector_id=self.guardduty.id,
+                detector_id=detector.id,
                 name=feature,
                 status="ENABLED",
                 additional_configurations=(
@@ -162,10 +243,14 @@ class AccountBaseline(pulumi.ComponentResource):
             )
             for feature in GUARDDUTY_FEATURES
         }
+        return detector
 
-        # -- AWS Config
+    def _config(
+        self, name: str, args: AccountBaselineArgs, options: Callable[..., pulumi.ResourceOptions]
+    ) -> aws.cfg.RecorderStatus:
+        """Recorder, delivery channel into the audit bucket, and the status that starts recording."""
         config_role_dependencies: list[pulumi.Resource] = []
-        if args.owns_account_globals:
+        if args.creates_config_role:
             config_role = aws.iam.ServiceLinkedRole(
                 f"{name}-config-role",
                 aws_service_name="config.amazonaws.com",
@@ -195,38 +280,11 @@ class AccountBaseline(pulumi.ComponentResource):
             ),
             opts=options(depends_on=[self.config_recorder, *args.audit_delivery_ready]),
         )
+        self.config_recorder_name = self.config_recorder.name
         self.config_recorder_status = aws.cfg.RecorderStatus(
             f"{name}-config-recorder-status",
             name=self.config_recorder.name,
             is_enabled=True,
             opts=options(depends_on=[self.config_delivery_channel]),
         )
-
-        # -- Security Hub (its controls evaluate through AWS Config)
-        self.security_hub = aws.securityhub.Account(
-            f"{name}-security-hub",
-            enable_default_standards=False,
-            auto_enable_controls=True,
-            control_finding_generator="SECURITY_CONTROL",
-            opts=options(depends_on=[self.config_recorder_status]),
-        )
-        self.security_hub_standards = {
-            key: aws.securityhub.StandardsSubscription(
-                f"{name}-security-hub-{key}",
-                standards_arn=arn,
-                opts=options(depends_on=[self.security_hub]),
-            )
-            for key, arn in security_hub_standards(args.region).items()
-        }
-
-        # -- Inspector
-        self.inspector = aws.inspector2.Enabler(
-            f"{name}-inspector",
-            account_ids=[args.account_id],
-            resource_types=list(INSPECTOR_RESOURCE_TYPES),
-            opts=options(),
-        )
-
-        self.register_outputs(
-            {"guarddutyDetectorId": self.guardduty.id, "configRecorderName": self.config_recorder.name}
-        )
+        return self.config_recorder_status

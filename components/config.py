@@ -33,6 +33,8 @@ _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,64}$")
 _K8S_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
 _TAG_KEY = re.compile(r"^[\w .:/=+@-]{1,128}$")
+_GUARDDUTY_DETECTOR_ID = re.compile(r"^[0-9a-f]{32}$")
+_CONFIG_RECORDER_NAME = re.compile(r"^[\w.-]{1,256}$")
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 Environment = Literal["dev", "staging", "prod"]
@@ -138,6 +140,52 @@ class Features(SpecModel):
     cloud_hsm: CloudHsm = CloudHsm()
 
 
+class AdoptExisting(SpecModel):
+    """Account and region singletons that already exist and belong to someone else (AWS itself for the
+    service-linked roles; Control Tower or a delegated administrator for GuardDuty, AWS Config and Security
+    Hub). An adopted singleton is referenced, never created nor configured by this stack; its owner keeps
+    it (and its settings) compliant. The default is to create each one, as in a new account: adopting is
+    an explicit choice per singleton. To take an existing singleton over instead, leave it at "create" and
+    `pulumi import` it (README, "Adopting existing account singletons")."""
+
+    autoscaling_service_linked_role: bool = False
+    """AWSServiceRoleForAutoScaling exists (any account that ever ran an Auto Scaling group has it)."""
+    config_service_linked_role: bool = False
+    """AWSServiceRoleForConfig exists."""
+    guard_duty_detector_id: str | None = None
+    """The region's existing GuardDuty detector; its owner manages its protection plans."""
+    config_recorder_name: str | None = None
+    """The region's existing AWS Config recorder; its owner also owns the delivery channel (one per region),
+    so nothing of AWS Config is created and Config delivers nothing into this stack's audit bucket."""
+    security_hub: bool = False
+    """Security Hub is already enabled; its owner manages the standards."""
+
+    @field_validator("guard_duty_detector_id")
+    @classmethod
+    def _detector_id(cls, value: str | None) -> str | None:
+        if value is not None and not _GUARDDUTY_DETECTOR_ID.match(value):
+            raise ValueError(
+                "must be a GuardDuty detector id: 32 lower-case hex characters (aws guardduty list-detectors)"
+            )
+        return value
+
+    @field_validator("config_recorder_name")
+    @classmethod
+    def _recorder_name(cls, value: str | None) -> str | None:
+        if value is not None and not _CONFIG_RECORDER_NAME.match(value):
+            raise ValueError(
+                "must be an AWS Config recorder name: 1-256 letters, digits, '_', '.' or '-' "
+                "(aws configservice describe-configuration-recorders)"
+            )
+        return value
+
+    @property
+    def adopted(self) -> tuple[str, ...]:
+        """The config keys of every adopted singleton, in declaration order."""
+        fields = type(self).model_fields
+        return tuple(fields[name].alias or name for name in fields if getattr(self, name) not in (None, False))
+
+
 class PlatformSpec(SpecModel):
     """The whole validated configuration of one stack."""
 
@@ -156,6 +204,8 @@ class PlatformSpec(SpecModel):
     """KMS automatic rotation period; AWS accepts 90 to 2560 days."""
     organizations: tuple[Organization, ...] = ()
     features: Features = Features()
+    adopt_existing: AdoptExisting = AdoptExisting()
+    """Account/region singletons that exist already (default: none, every one is created)."""
     tags: dict[str, str] = Field(default_factory=dict)
     network: NetworkSpec = NetworkSpec()
     cluster: ClusterSpec
@@ -254,6 +304,12 @@ def _cross_field_problems(spec: PlatformSpec) -> list[str]:
         if arn.split(":")[4] != spec.account_id:
             problems.append(
                 f"{NAMESPACE}:{role_key} = {json.dumps(arn)}: must be a role of the stack's account {spec.account_id}"
+            )
+    if not spec.owns_account_baseline:
+        for key in spec.adopt_existing.adopted:
+            problems.append(
+                f"{NAMESPACE}:adoptExisting.{key} is set but {NAMESPACE}:ownsAccountBaseline is false: only the "
+                "stack that owns the account baseline creates (or adopts) the account singletons"
             )
     if spec.network.single_nat_gateway and spec.environment == "prod":
         problems.append(

@@ -325,7 +325,9 @@ class KeysArgs:
             rotation_period_days=spec.key_rotation_days,
             grants=grants,
             create_autoscaling_role=create_autoscaling_role,
-            allow_config_delivery=spec.owns_account_baseline,
+            # An adopted Config recorder delivers through its owner's channel, not into this stack's audit
+            # bucket (components/account_baseline.py delivers_config).
+            allow_config_delivery=spec.owns_account_baseline and spec.adopt_existing.config_recorder_name is None,
             cloud_hsm=spec.features.cloud_hsm,
             hsm_organization_ids=tuple(org.id for org in spec.organizations if org.tier == "enterprise"),
             protect=protect,

@@ -51,7 +51,7 @@ class Platform(pulumi.ComponentResource):
                 spec,
                 cloudtrail_arn=audit_trail.trail_arn(spec.account_id, spec.region),
                 grants=gather_grants(spec, key_grant_sources),
-                create_autoscaling_role=account_baseline.owns_account_globals(spec),
+                create_autoscaling_role=account_baseline.creates_autoscaling_role(spec),
                 protect=self.protect_stateful,
                 retain_logs_key=self.retain_locked_data,
             ),

@@ -12,13 +12,17 @@ import pytest
 from components.account_baseline import (
     AccountBaseline,
     AccountBaselineArgs,
+    audit_delivery_grants,
     config_service_linked_role_arn,
+    creates_autoscaling_role,
+    delivers_config,
     key_grants,
     owns_account_globals,
 )
-from components.keys import KeyUseGrant
+from components.audit_trail import trail_arn
+from components.keys import KeysArgs, KeyUseGrant
 from components.providers import aws_provider
-from tests.harness import ACCOUNT, REGION, build, make_spec, of_type, one
+from tests.harness import ACCOUNT, REGION, build, make_spec, of_type, one, policy_document
 
 STORAGE_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/storage-key"
 LOGS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/logs-key"
@@ -171,3 +175,130 @@ def test_the_default_ebs_key_is_usable_through_ec2_by_the_account():
     assert key_grants(make_spec(ownsAccountBaseline=True)) == (
         KeyUseGrant(key="storage", via_services=("ec2",), allow_create_grant=True),
     )
+
+
+# --- adopting existing singletons (quome:adoptExisting) ------------------------------------------------------
+
+DETECTOR_ID = "0123456789abcdef0123456789abcdef"
+SLR = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
+GUARDDUTY_TYPES = ("aws:guardduty/detector:Detector", "aws:guardduty/detectorFeature:DetectorFeature")
+CONFIG_TYPES = ("aws:cfg/recorder:Recorder", "aws:cfg/deliveryChannel:DeliveryChannel", "aws:cfg/recorderStatus:RecorderStatus")
+HUB_TYPES = ("aws:securityhub/account:Account", "aws:securityhub/standardsSubscription:StandardsSubscription")
+
+
+def adopting(**adopt: Any):
+    return make_spec(ownsAccountBaseline=True, adoptExisting=adopt)
+
+
+def built_baseline(spec):
+    holder: dict[str, AccountBaseline] = {}
+
+    def body() -> None:
+        provider = aws_provider("aws", spec)
+        args = AccountBaselineArgs.from_spec(spec, storage_key_arn=STORAGE_KEY, logs_key_arn=LOGS_KEY, audit_bucket_name=AUDIT)
+        holder["baseline"] = AccountBaseline("b", args, provider=provider)
+
+    plan = build(body, region=spec.region, account=spec.account_id)
+    return plan, holder["baseline"]
+
+
+def test_by_default_every_singleton_is_created(plan):
+    for token in (SLR, *GUARDDUTY_TYPES, *CONFIG_TYPES, *HUB_TYPES):
+        assert of_type(plan, token), token
+    spec = make_spec(ownsAccountBaseline=True)
+    assert creates_autoscaling_role(spec) is True
+    assert delivers_config(spec) is True
+
+
+def test_an_adopted_guardduty_detector_is_referenced_and_left_to_its_owner():
+    plan, baseline = built_baseline(adopting(guardDutyDetectorId=DETECTOR_ID))
+    for token in GUARDDUTY_TYPES:
+        assert of_type(plan, token) == [], token
+    assert baseline.guardduty is None and baseline.guardduty_features == {}
+    assert baseline.guardduty_detector_id == DETECTOR_ID
+    # The other singletons are still this stack's.
+    assert one(plan, "aws:cfg/recorder:Recorder").inputs["name"] == "quome"
+    assert one(plan, "aws:securityhub/account:Account").inputs["enableDefaultStandards"] is False
+
+
+def test_an_adopted_config_recorder_keeps_its_own_channel_and_status_and_delivers_nothing_here():
+    spec = adopting(configRecorderName="aws-controltower-BaselineConfigRecorder")
+    plan, baseline = built_baseline(spec)
+    for token in CONFIG_TYPES:
+        assert of_type(plan, token) == [], token
+    # Its service-linked role belongs to the recorder's owner as well.
+    assert of_type(plan, SLR) == []
+    assert baseline.config_recorder is None
+    assert baseline.config_recorder_name == "aws-controltower-BaselineConfigRecorder"
+    hub = one(plan, "aws:securityhub/account:Account")
+    assert hub.dependencies == []
+    assert delivers_config(spec) is False
+    assert audit_delivery_grants(spec) == ()
+    keys_args = KeysArgs.from_spec(spec, cloudtrail_arn=trail_arn(ACCOUNT, REGION))
+    assert keys_args.allow_config_delivery is False
+
+
+def test_an_adopted_config_role_is_not_created_and_the_recorder_still_uses_it():
+    plan, _ = built_baseline(adopting(configServiceLinkedRole=True))
+    assert of_type(plan, SLR) == []
+    recorder = one(plan, "aws:cfg/recorder:Recorder")
+    assert recorder.inputs["roleArn"] == config_service_linked_role_arn(ACCOUNT)
+    assert recorder.dependencies == []
+    assert one(plan, "aws:cfg/recorderStatus:RecorderStatus").inputs == {"name": "quome", "isEnabled": True}
+
+
+def test_an_adopted_security_hub_is_neither_created_nor_subscribed():
+    plan, baseline = built_baseline(adopting(securityHub=True))
+    for token in HUB_TYPES:
+        assert of_type(plan, token) == [], token
+    assert baseline.security_hub is None and baseline.security_hub_standards == {}
+    assert one(plan, "aws:guardduty/detector:Detector").inputs["enable"] is True
+
+
+def test_the_autoscaling_role_is_created_only_by_the_home_region_baseline_stack_unless_adopted():
+    assert creates_autoscaling_role(adopting(autoscalingServiceLinkedRole=True)) is False
+    assert creates_autoscaling_role(make_spec()) is False
+    assert creates_autoscaling_role(make_spec(**{"aws:region": "us-west-2", "ownsAccountBaseline": True})) is False
+    # Adopting it changes nothing in the baseline itself (the Keys component creates it).
+    plan, _ = built_baseline(adopting(autoscalingServiceLinkedRole=True))
+    assert one(plan, SLR).inputs["awsServiceName"] == "config.amazonaws.com"
+
+
+def test_the_program_adopts_every_singleton_its_config_names(tmp_path):
+    """Through the real __main__.py: nothing adopted is created, the rest of the baseline is, and no
+    policy still admits AWS Config into the audit bucket."""
+    import yaml
+
+    from quome.plan import PROJECT_ROOT, plan_stack
+
+    document = yaml.safe_load((PROJECT_ROOT / "stacks" / "Pulumi.dev.yaml").read_text())
+    document["config"]["quome:adoptExisting"] = {
+        "autoscalingServiceLinkedRole": True,
+        "configServiceLinkedRole": True,
+        "guardDutyDetectorId": DETECTOR_ID,
+        "configRecorderName": "aws-controltower-BaselineConfigRecorder",
+        "securityHub": True,
+    }
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(yaml.safe_dump(document))
+    for entry in ("__main__.py", "components"):
+        (tmp_path / entry).symlink_to(PROJECT_ROOT / entry)
+    resources = plan_stack("dev", tmp_path)["resources"]
+    types = [r["type"] for r in resources]
+    for token in (SLR, *GUARDDUTY_TYPES, *CONFIG_TYPES, *HUB_TYPES):
+        assert token not in types, token
+    for token in (
+        "aws:ebs/encryptionByDefault:EncryptionByDefault",
+        "aws:ebs/defaultKmsKey:DefaultKmsKey",
+        "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock",
+        "aws:inspector2/enabler:Enabler",
+    ):
+        assert types.count(token) == 1, token
+    logs_key = next(r for r in resources if r["type"] == "aws:kms/key:Key" and r["name"].endswith("-keys-logs"))
+    assert "ConfigDelivery" not in [s["Sid"] for s in policy_document(logs_key["inputs"]["policy"])["Statement"]]
+    audit_policy = next(r for r in resources if r["type"] == "aws:s3/bucketPolicy:BucketPolicy" and r["name"].endswith("-audit-policy"))
+    principals = [s.get("Principal") for s in policy_document(audit_policy["inputs"]["policy"])["Statement"]]
+    assert {"Service": "config.amazonaws.com"} not in principals
+    # The storage key still names the adopted Auto Scaling role: it exists account-wide.
+    storage_key = next(r for r in resources if r["type"] == "aws:kms/key:Key" and r["name"].endswith("-keys-storage"))
+    assert "AutoScalingServiceLinkedRoleUse" in [s["Sid"] for s in policy_document(storage_key["inputs"]["policy"])["Statement"]]

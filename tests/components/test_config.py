@@ -188,3 +188,88 @@ def test_rejects_two_zones_sharing_an_account():
         "stacks/Pulumi.eu.yaml: quome:accountId = \"111111111111\": account already serves residency zone 'us' "
         "(stack 'us'); each zone needs its own account(s)",
     )
+
+
+# --- adopting existing account singletons (quome:adoptExisting) -------------------------------------------
+
+DETECTOR = "0123456789abcdef0123456789abcdef"
+
+
+def test_every_singleton_is_created_unless_adopted():
+    adopt = parse_spec(config_with(quome__ownsAccountBaseline=True), SOURCE).adopt_existing
+    assert adopt.autoscaling_service_linked_role is False
+    assert adopt.config_service_linked_role is False
+    assert adopt.guard_duty_detector_id is None
+    assert adopt.config_recorder_name is None
+    assert adopt.security_hub is False
+    assert adopt.adopted == ()
+
+
+def test_each_singleton_can_be_adopted_by_its_own_key():
+    adopt = parse_spec(
+        config_with(
+            quome__ownsAccountBaseline=True,
+            quome__adoptExisting={
+                "autoscalingServiceLinkedRole": True,
+                "configServiceLinkedRole": True,
+                "guardDutyDetectorId": DETECTOR,
+                "configRecorderName": "aws-controltower-BaselineConfigRecorder",
+                "securityHub": True,
+            },
+        ),
+        SOURCE,
+    ).adopt_existing
+    assert adopt.autoscaling_service_linked_role is True
+    assert adopt.config_service_linked_role is True
+    assert adopt.guard_duty_detector_id == DETECTOR
+    assert adopt.config_recorder_name == "aws-controltower-BaselineConfigRecorder"
+    assert adopt.security_hub is True
+    assert adopt.adopted == (
+        "autoscalingServiceLinkedRole",
+        "configServiceLinkedRole",
+        "guardDutyDetectorId",
+        "configRecorderName",
+        "securityHub",
+    )
+    only_one = parse_spec(
+        config_with(quome__ownsAccountBaseline=True, quome__adoptExisting='{"securityHub": true}'), SOURCE
+    ).adopt_existing
+    assert only_one.adopted == ("securityHub",)
+
+
+@pytest.mark.parametrize(
+    ("adopt", "expected"),
+    [
+        (
+            {"guardDutyDetectorId": "detector-1"},
+            'quome:adoptExisting.guardDutyDetectorId = "detector-1": must be a GuardDuty detector id: 32 lower-case '
+            "hex characters (aws guardduty list-detectors)",
+        ),
+        (
+            {"configRecorderName": "my recorder"},
+            'quome:adoptExisting.configRecorderName = "my recorder": must be an AWS Config recorder name: 1-256 '
+            "letters, digits, '_', '.' or '-' (aws configservice describe-configuration-recorders)",
+        ),
+        (
+            {"securityHub": "maybe"},
+            'quome:adoptExisting.securityHub = "maybe": Input should be a valid boolean, unable to interpret input',
+        ),
+        (
+            {"guardDuty": True},
+            "quome:adoptExisting.guardDuty: unknown key (check the spelling; allowed keys are listed in the README)",
+        ),
+    ],
+)
+def test_rejects_bad_adopt_existing_values(adopt, expected):
+    problems = problems_of(config_with(quome__ownsAccountBaseline=True, quome__adoptExisting=adopt))
+    assert problems == [expected]
+
+
+def test_rejects_adopting_singletons_in_a_stack_that_does_not_own_the_baseline():
+    problems = problems_of(config_with(quome__adoptExisting={"securityHub": True, "guardDutyDetectorId": DETECTOR}))
+    assert problems == [
+        "quome:adoptExisting.guardDutyDetectorId is set but quome:ownsAccountBaseline is false: only the stack that "
+        "owns the account baseline creates (or adopts) the account singletons",
+        "quome:adoptExisting.securityHub is set but quome:ownsAccountBaseline is false: only the stack that owns the "
+        "account baseline creates (or adopts) the account singletons",
+    ]
