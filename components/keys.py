@@ -154,7 +154,8 @@ class KeyUseGrant:
             raise ValueError(f"KeyUseGrant(key={self.key!r}).sid = {self.sid!r}: letters and digits only")
         seen: set[str] = set()
         for pair in self.encryption_context:
-            if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(part, str) and part for part in pair)):
+            well_formed = isinstance(pair, tuple) and len(pair) == 2
+            if not (well_formed and all(isinstance(part, str) and part for part in pair)):
                 raise ValueError(
                     f"KeyUseGrant(key={self.key!r}).encryption_context contains {pair!r}: each entry is a "
                     "(context key, value pattern) pair of non-empty strings"
@@ -357,7 +358,13 @@ def _one_or_many(values: Sequence[str]) -> str | list[str]:
 def _admin_statements(args: KeysArgs) -> list[dict[str, Any]]:
     admins = {"AWS": _one_or_many(args.admin_role_arns)}
     return [
-        {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": admins, "Action": list(KEY_ADMIN_ACTIONS), "Resource": "*"},
+        {
+            "Sid": "KeyAdministration",
+            "Effect": "Allow",
+            "Principal": admins,
+            "Action": list(KEY_ADMIN_ACTIONS),
+            "Resource": "*",
+        },
         {
             # An integrated service (EKS for the cluster's secrets, EBS for volumes) creating the grant for
             # the resource it protects; never a grant an administrator hands to itself or another principal.
