@@ -2,12 +2,17 @@
 
 Pure functions, no Pulumi: the config check and the Network component compute the same plan.
 
-Layout of a VPC with prefix V (a /16 in the examples):
+Layout of a VPC with prefix V (a /16 in the examples; V is at most /19):
 
 * lower half (V+1, 10.64.0.0/17) holds the shared tiers, one subnet per AZ each:
   private (V+3, /19: shared nodes; pods take their addresses from here) in the first three quarters,
-  and in the last quarter isolated (V+5, /21: data, no default route) and public (V+7, /23: only the
-  load balancer and the NAT gateways). Slots for a fourth AZ stay free, so 2 → 3 AZs renumbers nothing.
+  and in the last quarter isolated (V+5, /21: data, no default route) in its first three eighths,
+  public (V+7, /23: only the load balancer and the NAT gateways) in the first three slots of the next
+  (10.64.120.0/21), and in its fourth slot (V+7, 10.64.126.0/23) the interface-endpoint subnets (V+9,
+  /25: nothing but the endpoints' network interfaces, so a path "to the endpoints" opens nothing else).
+  The endpoint subnets came last, into the one slot that was still free: no earlier CIDR moved. Going
+  from 2 to 3 AZs renumbers nothing (each tier's third slot was reserved); only the endpoint tier has a
+  fourth AZ's slot left, every other tier's fourth slot holds the next tier.
 * upper half (V+1, 10.64.128.0/17) is the organization-segment supernet, cut into equal segments of
   prefix S (default V+5, a /21: 16 segments). A segment holds private subnets (S+2, /23) in its first
   three quarters and isolated subnets (S+4, /25) in its last quarter.
@@ -18,6 +23,10 @@ organizations never renumbers another one. Two organizations on one slot are a c
 asking for an explicit cidr: resolving it by probing for the next free slot would make one
 organization's addresses depend on which others exist. Capacity is `2 ** (S - (V + 1))` segments
 (16 by default); VPC secondary CIDR blocks are out of scope.
+
+Besides subnets and route tables, the plan checks the security-group rules the Network creates
+(`security_group_rule_counts`): several shared groups get rules per dedicated organization and per
+service port, and AWS limits each group to 60 inbound and 60 outbound rules by default.
 """
 
 from __future__ import annotations
@@ -64,6 +73,8 @@ class SharedTiers:
     public: tuple[IPv4Network, ...]
     private: tuple[IPv4Network, ...]
     isolated: tuple[IPv4Network, ...]
+    endpoints: tuple[IPv4Network, ...]
+    """Interface VPC endpoints only (their network interfaces), one per AZ."""
 
 
 @dataclass(frozen=True)
@@ -124,11 +135,13 @@ def shared_tiers(vpc: IPv4Network, availability_zones: int) -> SharedTiers:
     half = shared.prefixlen
     last_quarter = _nth(shared, half + 2, 3)
     public_quarter = _nth(last_quarter, half + 4, 3)
+    endpoint_block = _nth(public_quarter, half + 6, 3)
     zones = range(availability_zones)
     return SharedTiers(
         private=tuple(_nth(shared, half + 2, az) for az in zones),
         isolated=tuple(_nth(last_quarter, half + 4, az) for az in zones),
         public=tuple(_nth(public_quarter, half + 6, az) for az in zones),
+        endpoints=tuple(_nth(endpoint_block, half + 8, az) for az in zones),
     )
 
 
@@ -156,13 +169,72 @@ def slot_cidr(supernet: IPv4Network, segment_prefix_length: int, slot: int) -> I
 
 
 def subnets_needed(availability_zones: int, dedicated_organizations: int) -> int:
-    """Three shared tiers per AZ, plus a private and an isolated subnet per AZ for each segment."""
-    return 3 * availability_zones + 2 * availability_zones * dedicated_organizations
+    """Four shared tiers per AZ, plus a private and an isolated subnet per AZ for each segment."""
+    return 4 * availability_zones + 2 * availability_zones * dedicated_organizations
 
 
 def route_tables_needed(availability_zones: int, dedicated_organizations: int) -> int:
-    """The VPC's main table, one public, one private per AZ, one isolated; per segment the same minus public."""
+    """The VPC's main table, one public, one private per AZ, one isolated (which the endpoint subnets
+    share: neither has a default route); per segment the same minus public."""
     return 3 + availability_zones + (availability_zones + 1) * dedicated_organizations
+
+
+# -- security-group rules ------------------------------------------------------------------------
+INGRESS = "ingress"
+EGRESS = "egress"
+ORG_NODE_GROUP = "org-nodes"
+"""Stands for each dedicated organization's node group, which all have the same rules."""
+SECURITY_GROUP_DESCRIPTIONS: Mapping[str, str] = MappingProxyType(
+    {
+        "endpoints": "the interface-endpoint security group",
+        "control-plane": "the control-plane security group",
+        "shared-nodes": "the shared node security group",
+        "edge": "the edge (load balancer) security group",
+        ORG_NODE_GROUP: "each dedicated organization's node security group",
+    }
+)
+_RULE_REASONS: Mapping[tuple[str, str], str] = MappingProxyType(
+    {
+        ("endpoints", INGRESS): "tcp 443 from the VPC",
+        ("endpoints", EGRESS): "none",
+        ("control-plane", INGRESS): "tcp 443 from the shared and each dedicated organization's node group",
+        ("control-plane", EGRESS): "tcp 443 and 10250 to the shared and each dedicated organization's node group",
+        ("shared-nodes", INGRESS): (
+            "itself, tcp 443 and 10250 from the control plane, each service port from the edge, and tcp and "
+            "udp 53 from each dedicated organization's node group"
+        ),
+        ("shared-nodes", EGRESS): "itself, the control plane, the endpoints and HTTPS out",
+        ("edge", INGRESS): "tcp 443 from the internet, counted before a load balancer opens it",
+        ("edge", EGRESS): "each service port to the shared and each dedicated organization's node group",
+        (ORG_NODE_GROUP, INGRESS): "itself, tcp 443 and 10250 from the control plane, each service port from the edge",
+        (ORG_NODE_GROUP, EGRESS): "itself, the control plane, the endpoints, HTTPS out, tcp and udp 53 to CoreDNS",
+    }
+)
+
+
+def security_group_rule_counts(service_ports: int, dedicated_organizations: int) -> dict[tuple[str, str], int]:
+    """(group, direction) -> how many rules the Network creates on that group (see components/network.py).
+
+    The edge's one inbound rule exists only once a load balancer opens 443 (`open_edge_to_internet`);
+    it is counted anyway, so opening the edge can never exceed the quota. `ORG_NODE_GROUP` is each
+    dedicated organization's group; it is listed only when there is one.
+    """
+    ports, orgs = service_ports, dedicated_organizations
+    node_groups = 1 + orgs
+    counts = {
+        ("endpoints", INGRESS): 1,
+        ("endpoints", EGRESS): 0,
+        ("control-plane", INGRESS): node_groups,
+        ("control-plane", EGRESS): 2 * node_groups,
+        ("shared-nodes", INGRESS): 3 + ports + 2 * orgs,
+        ("shared-nodes", EGRESS): 4,
+        ("edge", INGRESS): 1,
+        ("edge", EGRESS): ports * node_groups,
+    }
+    if orgs:
+        counts[(ORG_NODE_GROUP, INGRESS)] = 3 + ports
+        counts[(ORG_NODE_GROUP, EGRESS)] = 6
+    return counts
 
 
 # -- validation ----------------------------------------------------------------------------------
@@ -313,7 +385,7 @@ def _quota_problems(network: NetworkSpec, dedicated: Sequence[tuple[int, Organiz
     zones = network.availability_zones
     checks = (
         ("subnetsPerVpc", network.quotas.subnets_per_vpc, subnets_needed, "subnets",
-         f"3 shared per AZ, 2 per AZ for each dedicated organization, with {zones} AZs"),
+         f"4 shared per AZ, 2 per AZ for each dedicated organization, with {zones} AZs"),
         ("routeTablesPerVpc", network.quotas.route_tables_per_vpc, route_tables_needed, "route tables",
          f"the main table, 1 public, {zones} private and 1 isolated, plus {zones + 1} per dedicated organization"),
     )
@@ -331,5 +403,36 @@ def _quota_problems(network: NetworkSpec, dedicated: Sequence[tuple[int, Organiz
         problems.append(
             f"{NAMESPACE}:network.quotas.{key} = {quota}: the address plan needs {total} {what} ({how}); "
             f"{culprit}. Raise the VPC quota with AWS and set the new value here, or dedicate fewer organizations"
+        )
+    return problems + _rule_quota_problems(network, dedicated)
+
+
+def _rule_quota_problems(network: NetworkSpec, dedicated: Sequence[tuple[int, OrganizationLike]]) -> list[str]:
+    """One message per (group, direction) whose rules exceed quotas.rulesPerSecurityGroup."""
+    quota = network.quotas.rules_per_security_group
+    ports = len(network.service_ports)
+    problems = []
+    for (group, direction), total in security_group_rule_counts(ports, len(dedicated)).items():
+        if total <= quota:
+            continue
+        if group == ORG_NODE_GROUP:
+            culprit = (
+                f"this does not depend on how many organizations are dedicated; organizations[{dedicated[0][0]}] "
+                f"'{dedicated[0][1].id}' is the first whose group does not fit"
+            )
+        elif security_group_rule_counts(ports, 0)[(group, direction)] > quota:
+            culprit = "the shared groups alone do not fit"
+        else:
+            fitting = next(
+                n for n in range(len(dedicated)) if security_group_rule_counts(ports, n + 1)[(group, direction)] > quota
+            )
+            first_index, first = dedicated[fitting]
+            culprit = f"organizations[{first_index}] '{first.id}' is the first dedicated organization that does not fit"
+        problems.append(
+            f"{NAMESPACE}:network.quotas.rulesPerSecurityGroup = {quota}: {SECURITY_GROUP_DESCRIPTIONS[group]} needs "
+            f"{total} {direction} rules ({_RULE_REASONS[(group, direction)]}; {ports} service ports, "
+            f"{len(dedicated)} dedicated organizations); {culprit}. Raise the quota 'Inbound or outbound rules per "
+            f"security group' with AWS and set the new value here, or use fewer quome:network.servicePorts or "
+            f"dedicate fewer organizations"
         )
     return problems

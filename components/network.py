@@ -28,6 +28,13 @@ Nothing admits another organization's group. Decisions behind the table:
   it and the segment ACLs deny the whole org supernet.
 - The control-plane group is created here and attached by the Cluster as an additional cluster security
   group (`vpc_config.security_group_ids`), so the rules need no id from EKS and nothing is circular.
+- Interface endpoints have subnets of their own (one small subnet per AZ, components/address_plan.py),
+  so the tenant NetworkPolicy path "tcp 443 to the endpoints", written as CIDRs, reaches only endpoint
+  interfaces and not every shared node and pod.
+- AWS allows 60 inbound and 60 outbound rules per group by default, and the edge, control-plane and
+  shared node groups grow with each dedicated organization and service port:
+  `address_plan.security_group_rule_counts` counts this table and the config check rejects a plan
+  beyond `quome:network.quotas.rulesPerSecurityGroup` (tests compare the count with the planned rules).
 
 Network ACLs of a segment (stateless; rule numbers are evaluated lowest first; constant size, 4 + 4
 rules against the default limit of 20 per direction):
@@ -110,6 +117,9 @@ INTERFACE_ENDPOINTS: Mapping[str, str | None] = MappingProxyType(
         "elasticloadbalancing": "elasticloadbalancing",
     }
 )
+
+NODE_HOSTNAME_TYPE = "ip-name"
+"""Instances in private (node) subnets are named ip-<a>-<b>-<c>-<d>.<region>..., never by instance id."""
 
 HTTPS = 443
 KUBELET = 10250
@@ -313,8 +323,9 @@ class Network(pulumi.ComponentResource):
         self.public_subnet_cidrs = tuple(str(c) for c in plan.shared.public)
         self.private_subnet_cidrs = tuple(str(c) for c in plan.shared.private)
         self.isolated_subnet_cidrs = tuple(str(c) for c in plan.shared.isolated)
-        self.endpoint_subnet_cidrs = self.private_subnet_cidrs
-        """Interface endpoints live in the shared private subnets."""
+        self.endpoint_subnet_cidrs = tuple(str(c) for c in plan.shared.endpoints)
+        """The interface endpoints' own subnets: tenant NetworkPolicies open tcp 443 to exactly these, which
+        hold nothing but the endpoints' network interfaces (not the shared nodes and pods)."""
 
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -357,6 +368,9 @@ class Network(pulumi.ComponentResource):
         self.isolated_subnet_ids = [
             self._subnet(f"{name}-isolated-az{az}", plan.shared.isolated[az], az, "isolated") for az in zones
         ]
+        self.endpoint_subnet_ids = [
+            self._subnet(f"{name}-endpoints-az{az}", plan.shared.endpoints[az], az, "endpoints") for az in zones
+        ]
         self._nat_gateway_ids = self._nat_gateways(spec.network.single_nat_gateway)
 
         self._public_table = self._route_table(f"{name}-public-rt", "public")
@@ -383,7 +397,10 @@ class Network(pulumi.ComponentResource):
             opts=self._child(),
         )
         self._private_tables(name, "private", self.private_subnet_ids)
-        self._isolated_table(name, "isolated", self.isolated_subnet_ids)
+        isolated_table = self._isolated_table(name, "isolated", self.isolated_subnet_ids)
+        # Endpoint interfaces only answer; like data, they need no default route (and no table of their own).
+        for az, subnet_id in enumerate(self.endpoint_subnet_ids):
+            self._associate(f"{name}-endpoints-az{az}", isolated_table, subnet_id)
 
         self._security_groups()
         self._interface_endpoints()
@@ -399,6 +416,7 @@ class Network(pulumi.ComponentResource):
                 "publicSubnetIds": self.public_subnet_ids,
                 "privateSubnetIds": self.private_subnet_ids,
                 "isolatedSubnetIds": self.isolated_subnet_ids,
+                "endpointSubnetIds": self.endpoint_subnet_ids,
                 "controlPlaneSecurityGroupId": self.control_plane_security_group_id,
                 "sharedNodeSecurityGroupId": self.shared_node_security_group_id,
                 "endpointSecurityGroupId": self.endpoint_security_group_id,
@@ -445,6 +463,10 @@ class Network(pulumi.ComponentResource):
             # Nothing gets a public address by itself: the NAT gateways use Elastic IPs and the load
             # balancer allocates its own.
             map_public_ip_on_launch=False,
+            # Nodes are named by their address (ip-10-64-130-5.<region>...), AWS's default made explicit:
+            # the cluster's node admission policy lets a node register with an organization's labels only
+            # when that name places it in the organization's segment (components/cluster_k8s.py).
+            private_dns_hostname_type_on_launch=NODE_HOSTNAME_TYPE if tier == "private" else None,
             tags=tags,
             opts=self._child(),
         ).id
@@ -505,12 +527,13 @@ class Network(pulumi.ComponentResource):
     def _isolated_table(
         self, prefix: str, tier: str, subnet_ids: Sequence[pulumi.Output[str]],
         org_id: str | None = None,
-    ) -> None:
+    ) -> aws.ec2.RouteTable:
         """One table without a default route: only the VPC and the S3 gateway endpoint are reachable."""
         table = self._route_table(f"{prefix}-{tier}-rt", tier, org_id)
         for az, subnet_id in enumerate(subnet_ids):
             self._associate(f"{prefix}-{tier}-az{az}", table, subnet_id)
         self._s3_route(f"{prefix}-{tier}-rt", table)
+        return table
 
     def _group(self, resource_name: str, description: str, org_id: str | None = None) -> pulumi.Output[str]:
         tags = {"Name": resource_name}
@@ -606,7 +629,7 @@ class Network(pulumi.ComponentResource):
                 service_name=f"com.amazonaws.{spec.region}.{service}",
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
-                subnet_ids=self.private_subnet_ids,
+                subnet_ids=self.endpoint_subnet_ids,
                 security_group_ids=[self.endpoint_security_group_id],
                 policy=_json_or_none(interface_endpoint_policy(service, spec.account_id)),
                 tags={"Name": f"{self._name}-{role}"},

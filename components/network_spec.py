@@ -10,6 +10,12 @@ from components.spec_base import SpecModel
 
 AWS_DEFAULT_SUBNETS_PER_VPC = 200
 AWS_DEFAULT_ROUTE_TABLES_PER_VPC = 200
+AWS_DEFAULT_RULES_PER_SECURITY_GROUP = 60
+"""AWS's default for "Inbound or outbound rules per security group", enforced per direction."""
+AWS_MAX_RULES_PER_SECURITY_GROUP = 1000
+"""AWS caps rules per group times groups per network interface at 1000, so no group can hold more."""
+MAX_VPC_PREFIX = 19
+"""The smallest VPC: its interface-endpoint subnets (VPC prefix + 9, components/address_plan.py) are /28."""
 SMALLEST_SEGMENT_PREFIX = 24
 """A segment's isolated subnets are 4 bits longer than the segment, and AWS's smallest subnet is /28."""
 DEFAULT_SEGMENT_BITS = 5
@@ -19,13 +25,20 @@ DEFAULT_SEGMENT_BITS = 5
 class NetworkQuotas(SpecModel):
     """The account's VPC quotas, checked against the address plan at config time.
 
-    AWS defaults are 200 subnets and 200 route tables per VPC; both can be raised with AWS (Service
-    Quotas), after which the new value goes here. The plan is rejected before `pulumi up` would hit
-    the limit half-way through creating an organization's segment.
+    AWS defaults are 200 subnets and 200 route tables per VPC, and 60 inbound and 60 outbound rules per
+    security group; each can be raised with AWS (Service Quotas), after which the new value goes here.
+    The plan is rejected before `pulumi up` would hit the limit half-way through creating an
+    organization's segment or its rules on the shared groups.
     """
 
     subnets_per_vpc: int = Field(default=AWS_DEFAULT_SUBNETS_PER_VPC, ge=1)
     route_tables_per_vpc: int = Field(default=AWS_DEFAULT_ROUTE_TABLES_PER_VPC, ge=1)
+    rules_per_security_group: int = Field(
+        default=AWS_DEFAULT_RULES_PER_SECURITY_GROUP, ge=1, le=AWS_MAX_RULES_PER_SECURITY_GROUP
+    )
+    """Rules per direction (inbound, outbound) on one security group. AWS also requires this value
+    times the security groups per network interface (default 5) to stay within 1000: raising one
+    may need lowering the other."""
 
 
 class NetworkSpec(SpecModel):
@@ -51,8 +64,11 @@ class NetworkSpec(SpecModel):
             network = ipaddress.IPv4Network(value, strict=True)
         except ValueError as error:
             raise ValueError(f"must be an IPv4 network in CIDR notation ({error})") from None
-        if not 16 <= network.prefixlen <= 20:
-            raise ValueError("must have a prefix length from /16 to /20 (AWS allows /16 to /28; tiers need room)")
+        if not 16 <= network.prefixlen <= MAX_VPC_PREFIX:
+            raise ValueError(
+                f"must have a prefix length from /16 to /{MAX_VPC_PREFIX} (AWS allows /16 to /28, but the tiers need "
+                f"room: a /{MAX_VPC_PREFIX} VPC's interface-endpoint subnets are /28 already, AWS's smallest subnet)"
+            )
         if not network.is_private:
             raise ValueError("must be a private (RFC 1918) range")
         return value

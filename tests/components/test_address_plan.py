@@ -11,13 +11,16 @@ from typing import Any
 import pytest
 
 from components.address_plan import (
+    ORG_NODE_GROUP,
     AddressPlanError,
     derived_slot,
     plan_addresses,
     route_tables_needed,
+    security_group_rule_counts,
     subnets_needed,
 )
 from components.config import ConfigError, parse_spec
+from components.network import INTERFACE_ENDPOINTS
 from components.network_spec import NetworkSpec
 from tests.harness import BASE_CONFIG
 
@@ -57,7 +60,7 @@ def colliding_pair(slots: int = SLOTS) -> tuple[str, str]:
 
 
 def all_subnets(plan) -> list[N]:
-    subnets = [*plan.shared.public, *plan.shared.private, *plan.shared.isolated]
+    subnets = [*plan.shared.public, *plan.shared.private, *plan.shared.isolated, *plan.shared.endpoints]
     for segment in plan.segments.values():
         subnets.extend([*segment.private, *segment.isolated])
     return subnets
@@ -72,14 +75,27 @@ def test_shared_tiers_of_a_16_vpc():
     assert plan.shared.private == (N("10.64.0.0/19"), N("10.64.32.0/19"), N("10.64.64.0/19"))
     assert plan.shared.isolated == (N("10.64.96.0/21"), N("10.64.104.0/21"), N("10.64.112.0/21"))
     assert plan.shared.public == (N("10.64.120.0/23"), N("10.64.122.0/23"), N("10.64.124.0/23"))
+    assert plan.shared.endpoints == (N("10.64.126.0/25"), N("10.64.126.128/25"), N("10.64.127.0/25"))
     assert plan.slots == 16
     assert plan.segments == {}
+
+
+def test_endpoint_subnets_fill_the_one_free_slot_and_move_nothing():
+    """Added after the first deployments: only the fourth /23 of the public block was still unused."""
+    plan = plan_addresses(DEFAULT, [Org("acme")])
+    free_slot = N("10.64.126.0/23")
+    assert all(subnet.subnet_of(free_slot) for subnet in plan.shared.endpoints)
+    earlier = [*plan.shared.public, *plan.shared.private, *plan.shared.isolated,
+               *plan.segments["acme"].private, *plan.segments["acme"].isolated]
+    assert not any(subnet.overlaps(free_slot) for subnet in earlier)
+    # A fourth AZ's endpoint subnet would still fit: 10.64.127.128/25.
+    assert N("10.64.127.128/25").subnet_of(free_slot) and N("10.64.127.128/25") not in plan.shared.endpoints
 
 
 def test_going_from_two_to_three_zones_renumbers_nothing():
     two = plan_addresses(NetworkSpec(availability_zones=2), [Org("acme")])
     three = plan_addresses(NetworkSpec(availability_zones=3), [Org("acme")])
-    for tier in ("public", "private", "isolated"):
+    for tier in ("public", "private", "isolated", "endpoints"):
         assert getattr(three.shared, tier)[:2] == getattr(two.shared, tier)
     assert three.segments["acme"].private[:2] == two.segments["acme"].private
     assert three.segments["acme"].isolated[:2] == two.segments["acme"].isolated
@@ -106,12 +122,17 @@ def test_an_explicit_cidr_is_used_as_given():
 
 
 def test_the_smallest_vpc_still_yields_valid_aws_subnets():
-    plan = plan_addresses(NetworkSpec(vpc_cidr="10.64.0.0/20"), [Org(i) for i in distinct_slot_ids(8, slots=8)])
+    # The smallest VPC is a /19 since the endpoint subnets (VPC prefix + 9) exist: a /20's would be /29.
+    plan = plan_addresses(NetworkSpec(vpc_cidr="10.64.0.0/19"), [Org(i) for i in distinct_slot_ids(16, slots=16)])
     assert plan.segment_prefix_length == 24
-    assert plan.slots == 8
-    assert min(s.prefixlen for s in all_subnets(plan)) >= 23
+    assert plan.slots == 16
+    assert min(s.prefixlen for s in all_subnets(plan)) >= 22
     assert max(s.prefixlen for s in all_subnets(plan)) == 28  # AWS's smallest subnet
-    assert plan.shared.public[0].prefixlen == 27  # a load balancer needs a /27
+    assert plan.shared.public[0].prefixlen == 26  # a load balancer needs at least a /27
+    (endpoint_prefix,) = {s.prefixlen for s in plan.shared.endpoints}
+    assert endpoint_prefix == 28
+    # AWS reserves 5 addresses of every subnet; each interface endpoint takes one per subnet.
+    assert 2 ** (32 - endpoint_prefix) - 5 >= len(INTERFACE_ENDPOINTS)
 
 
 @pytest.mark.parametrize("count", range(1, SLOTS + 1))
@@ -191,9 +212,10 @@ def plan_addresses_problems(orgs: list[Org]) -> list[str]:
 
 
 def test_counts_of_subnets_and_route_tables():
-    assert subnets_needed(3, 0) == 9
-    assert subnets_needed(3, 2) == 21
-    assert subnets_needed(2, 1) == 10
+    # Four shared tiers per AZ since the endpoints have subnets of their own (were 9, 21, 10).
+    assert subnets_needed(3, 0) == 12
+    assert subnets_needed(3, 2) == 24
+    assert subnets_needed(2, 1) == 12
     assert route_tables_needed(3, 0) == 6  # main, public, 3 private, isolated
     assert route_tables_needed(3, 2) == 14
     assert route_tables_needed(2, 1) == 8
@@ -287,20 +309,21 @@ def test_the_suggested_block_resolves_the_collision():
 
 def test_rejects_more_dedicated_orgs_than_segments():
     ids = distinct_slot_ids(8, slots=8)
-    problems = problems_of([org(i) for i in [*ids, "one-more"]], vpcCidr="10.64.0.0/20")
+    # A /19 (the smallest VPC since /20 went) cut into /23 segments: 8 slots.
+    problems = problems_of([org(i) for i in [*ids, "one-more"]], vpcCidr="10.64.0.0/19", orgSegmentPrefixLength=23)
     assert problems == [
-        "quome:organizations: 9 dedicated organizations need 9 segments, but the supernet 10.64.8.0/21 holds only 8 "
-        "segments of /24; organizations[8] 'one-more' do not fit (use a larger quome:network.vpcCidr or a longer "
+        "quome:organizations: 9 dedicated organizations need 9 segments, but the supernet 10.64.16.0/20 holds only 8 "
+        "segments of /23; organizations[8] 'one-more' do not fit (use a larger quome:network.vpcCidr or a longer "
         "quome:network.orgSegmentPrefixLength)"
     ]
 
 
 def test_rejects_more_subnets_than_the_vpc_quota():
     ids = distinct_slot_ids(3)
-    # 9 shared + 6 per org: 15, 21, 27; a quota of 25 takes two organizations.
+    # 12 shared + 6 per org: 18, 24, 30; a quota of 25 takes two organizations.
     problems = problems_of([org(i) for i in ids], quotas={"subnetsPerVpc": 25})
     assert problems == [
-        "quome:network.quotas.subnetsPerVpc = 25: the address plan needs 27 subnets (3 shared per AZ, 2 per AZ for "
+        "quome:network.quotas.subnetsPerVpc = 25: the address plan needs 30 subnets (4 shared per AZ, 2 per AZ for "
         f"each dedicated organization, with 3 AZs); organizations[2] '{ids[2]}' is the first dedicated organization "
         "that does not fit. Raise the VPC quota with AWS and set the new value here, or dedicate fewer organizations"
     ]
@@ -322,7 +345,7 @@ def test_rejects_more_route_tables_than_the_vpc_quota():
 def test_a_quota_below_the_shared_tiers_is_rejected_without_blaming_an_org():
     problems = problems_of([org("acme", tier="standard")], quotas={"subnetsPerVpc": 8})
     assert problems == [
-        "quome:network.quotas.subnetsPerVpc = 8: the address plan needs 9 subnets (3 shared per AZ, 2 per AZ for each "
+        "quome:network.quotas.subnetsPerVpc = 8: the address plan needs 12 subnets (4 shared per AZ, 2 per AZ for each "
         "dedicated organization, with 3 AZs); the shared tiers alone do not fit. Raise the VPC quota with AWS and set "
         "the new value here, or dedicate fewer organizations"
     ]
@@ -330,6 +353,64 @@ def test_a_quota_below_the_shared_tiers_is_rejected_without_blaming_an_org():
 
 def test_the_quota_counts_two_zones_in_dev():
     ids = distinct_slot_ids(2)
-    # 2 AZs: 6 shared + 4 per org: 10, 14.
+    # 2 AZs: 8 shared + 4 per org: 12, 16.
     problems = problems_of([org(i) for i in ids], availabilityZones=2, quotas={"subnetsPerVpc": 13})
-    assert problems[0].startswith("quome:network.quotas.subnetsPerVpc = 13: the address plan needs 14 subnets")
+    assert problems[0].startswith("quome:network.quotas.subnetsPerVpc = 13: the address plan needs 16 subnets")
+
+
+# -- security-group rules ------------------------------------------------------------------------------
+def test_rule_counts_per_group_and_direction():
+    assert security_group_rule_counts(1, 0) == {
+        ("endpoints", "ingress"): 1,
+        ("endpoints", "egress"): 0,
+        ("control-plane", "ingress"): 1,
+        ("control-plane", "egress"): 2,
+        ("shared-nodes", "ingress"): 4,
+        ("shared-nodes", "egress"): 4,
+        ("edge", "ingress"): 1,
+        ("edge", "egress"): 1,
+    }
+    counts = security_group_rule_counts(5, 12)
+    assert counts[("edge", "egress")] == 65  # 5 ports x (shared + 12 dedicated node groups)
+    assert counts[("control-plane", "ingress")] == 13
+    assert counts[("control-plane", "egress")] == 26
+    assert counts[("shared-nodes", "ingress")] == 3 + 5 + 2 * 12
+    assert counts[(ORG_NODE_GROUP, "ingress")] == 8
+    assert counts[(ORG_NODE_GROUP, "egress")] == 6
+
+
+def test_rejects_more_edge_rules_than_the_security_group_quota():
+    """The review's case: a dev stack with 12 dedicated organizations and 5 service ports."""
+    ids = distinct_slot_ids(12)
+    ports = [8443, 8444, 8445, 8446, 8447]
+    problems = problems_of([org(i) for i in ids], availabilityZones=2, singleNatGateway=True, servicePorts=ports)
+    assert problems == [
+        "quome:network.quotas.rulesPerSecurityGroup = 60: the edge (load balancer) security group needs 65 egress "
+        "rules (each service port to the shared and each dedicated organization's node group; 5 service ports, "
+        f"12 dedicated organizations); organizations[11] '{ids[11]}' is the first dedicated organization that does "
+        "not fit. Raise the quota 'Inbound or outbound rules per security group' with AWS and set the new value "
+        "here, or use fewer quome:network.servicePorts or dedicate fewer organizations"
+    ]
+    config = copy.deepcopy(BASE_CONFIG)
+    config["quome:organizations"] = [org(i) for i in ids]
+    config["quome:network"] = {"servicePorts": ports, "quotas": {"rulesPerSecurityGroup": 65}}
+    assert parse_spec(config, SOURCE).network.quotas.rules_per_security_group == 65
+    config["quome:network"] = {"servicePorts": ports[:4]}  # 4 x 13 = 52
+    parse_spec(config, SOURCE)
+
+
+def test_every_group_over_the_rule_quota_is_named():
+    problems = problems_of([org("acme")], servicePorts=[8443, 8444, 8445, 8446, 8447],
+                           quotas={"rulesPerSecurityGroup": 7})
+    assert [p.split(" needs ")[0].split(": ", 1)[1] + " " + p.split(" needs ")[1].split(" (")[0] for p in problems] == [
+        "the shared node security group 10 ingress rules",
+        "the edge (load balancer) security group 10 egress rules",
+        "each dedicated organization's node security group 8 ingress rules",
+    ]
+    assert "(itself, tcp 443 and 10250 from the control plane, each service port from the edge, and tcp and udp 53 " \
+           "from each dedicated organization's node group; 5 service ports, 1 dedicated organizations); the shared " \
+           "groups alone do not fit." in problems[0]
+    assert "organizations[0] 'acme' is the first dedicated organization that does not fit." in problems[1]
+    assert "this does not depend on how many organizations are dedicated; organizations[0] 'acme' is the first " \
+           "whose group does not fit." in problems[2]
+    assert all(p.startswith("quome:network.quotas.rulesPerSecurityGroup = 7: ") for p in problems)

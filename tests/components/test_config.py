@@ -81,7 +81,7 @@ def test_isolation_overrides_the_tier_default():
         ({"quome__keyRotationDays": 30}, "quome:keyRotationDays = 30: Input should be greater than or equal to 90"),
         ({"quome__deployerRoleArn": "deployer"}, 'quome:deployerRoleArn = "deployer": must be an IAM role ARN such as arn:aws:iam::123456789012:role/name'),
         ({"quome__tags": {"aws:owner": "x"}}, "quome:tags = {\"aws:owner\": \"x\"}: tag key 'aws:owner' must be 1-128 characters of letters, digits, spaces and _.:/=+-@, not starting with 'aws:'"),
-        ({"quome__network": {"vpcCidr": "10.0.0.0/8"}}, 'quome:network.vpcCidr = "10.0.0.0/8": must have a prefix length from /16 to /20 (AWS allows /16 to /28; tiers need room)'),
+        ({"quome__network": {"vpcCidr": "10.0.0.0/8"}}, 'quome:network.vpcCidr = "10.0.0.0/8": must have a prefix length from /16 to /19 (AWS allows /16 to /28, but the tiers need room: a /19 VPC\'s interface-endpoint subnets are /28 already, AWS\'s smallest subnet)'),
         ({"quome__network": {"vpcCidr": "8.8.0.0/16"}}, 'quome:network.vpcCidr = "8.8.0.0/16": must be a private (RFC 1918) range'),
         ({"quome__network": {"availabilityZones": 4}}, "quome:network.availabilityZones = 4: Input should be less than or equal to 3"),
         ({"quome__cluster": {"name": "quome-test", "publicAccessCidrs": ["0.0.0.0/0"]}}, 'quome:cluster.publicAccessCidrs = ["0.0.0.0/0"]: must not contain 0.0.0.0/0: the API endpoint is private, or open to named ranges only'),

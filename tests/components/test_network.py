@@ -12,6 +12,7 @@ import pytest
 from pulumi.runtime import MockResourceArgs
 
 from components import network as network_module
+from components.address_plan import ORG_NODE_GROUP, security_group_rule_counts
 from components.network import (
     ARTIFACT_BUCKET_NAME_PATTERN,
     INTERFACE_ENDPOINTS,
@@ -76,6 +77,7 @@ def build_network(protect: bool = False, retain: bool = False, edge_open: bool =
         groups.update({f"org:{org_id}": s.node_security_group_id for org_id, s in network.org_segments.items()})
         pulumi.export("groups", groups)
         pulumi.export("privateSubnetIds", network.private_subnet_ids)
+        pulumi.export("endpointSubnetIds", network.endpoint_subnet_ids)
         pulumi.export(
             "segments",
             {
@@ -148,6 +150,7 @@ def test_shared_subnets_per_tier_and_zone(plan):
         "public": ("10.64.120.0/23", "10.64.122.0/23", "10.64.124.0/23"),
         "private": ("10.64.0.0/19", "10.64.32.0/19", "10.64.64.0/19"),
         "isolated": ("10.64.96.0/21", "10.64.104.0/21", "10.64.112.0/21"),
+        "endpoints": ("10.64.126.0/25", "10.64.126.128/25", "10.64.127.0/25"),
     }
     for tier, cidrs in expected.items():
         for az, cidr in enumerate(cidrs):
@@ -159,9 +162,17 @@ def test_shared_subnets_per_tier_and_zone(plan):
     assert subnets[f"{NAME}-private-az0"]["tags"]["kubernetes.io/role/internal-elb"] == "1"
 
 
+def test_nodes_are_named_by_their_address_in_every_private_subnet(plan):
+    """The node admission policy places a registering node by the address in its name."""
+    for subnet in of_type(plan, SUBNET):
+        expected = "ip-name" if subnet.inputs["tags"]["quome.io/tier"] == "private" else None
+        assert subnet.inputs.get("privateDnsHostnameTypeOnLaunch") == expected, subnet.name
+    assert len([s for s in of_type(plan, SUBNET) if s.inputs.get("privateDnsHostnameTypeOnLaunch")]) == 3 + 2 * 3
+
+
 def test_no_subnet_maps_public_addresses_on_launch(plan):
     subnets = of_type(plan, SUBNET)
-    assert len(subnets) == 9 + 2 * 6
+    assert len(subnets) == 12 + 2 * 6
     assert [r.name for r in subnets if r.inputs.get("mapPublicIpOnLaunch") is not False] == []
 
 
@@ -204,10 +215,12 @@ def test_each_subnet_is_associated_with_its_tier_table(plan):
         assert associations[f"{NAME}-public-az{az}"] == f"{NAME}-public-rt"
         assert associations[f"{NAME}-private-az{az}"] == f"{NAME}-private-rt-az{az}"
         assert associations[f"{NAME}-isolated-az{az}"] == f"{NAME}-isolated-rt"
+        # Endpoint interfaces need no default route either: they share the isolated table.
+        assert associations[f"{NAME}-endpoints-az{az}"] == f"{NAME}-isolated-rt"
         for org_id in ("acme", "kappa"):
             assert associations[f"{NAME}-org-{org_id}-private-az{az}"] == f"{NAME}-org-{org_id}-private-rt-az{az}"
             assert associations[f"{NAME}-org-{org_id}-isolated-az{az}"] == f"{NAME}-org-{org_id}-isolated-rt"
-    assert len(associations) == 21
+    assert len(associations) == 24
 
 
 def test_dev_shares_one_nat_across_two_zones():
@@ -218,7 +231,7 @@ def test_dev_shares_one_nat_across_two_zones():
     private_routes = [r for r in of_type(plan, ROUTE) if "natGatewayId" in r.inputs]
     assert len(private_routes) == 2 * 3  # shared + 2 orgs, 2 AZs each
     assert {r.inputs["natGatewayId"] for r in private_routes} == {nat_id}
-    assert len(of_type(plan, SUBNET)) == 6 + 2 * 4
+    assert len(of_type(plan, SUBNET)) == 8 + 2 * 4
 
 
 def test_a_public_subnet_without_a_nat_reaches_the_internet_only_once_the_edge_opens():
@@ -280,7 +293,9 @@ def test_the_s3_endpoint_serves_every_private_and_isolated_table_but_not_the_pub
 
 
 def test_interface_endpoints_with_private_dns_a_security_group_and_a_policy(plan):
-    private_subnets = plan.outputs["privateSubnetIds"]
+    endpoint_subnets = plan.outputs["endpointSubnetIds"]
+    assert subnet_names(plan, endpoint_subnets) == [f"{NAME}-endpoints-az{az}" for az in range(3)]
+    assert not set(endpoint_subnets) & set(plan.outputs["privateSubnetIds"])
     endpoint_group = plan.outputs["groups"]["endpoints"]
     interface = {r.inputs["serviceName"]: r for r in of_type(plan, ENDPOINT) if r.inputs["vpcEndpointType"] == "Interface"}
     services = ("kms", "secretsmanager", "sts", "logs", "ecr.api", "ecr.dkr", "eks", "eks-auth", "elasticloadbalancing")
@@ -288,7 +303,7 @@ def test_interface_endpoints_with_private_dns_a_security_group_and_a_policy(plan
     for service in services:
         endpoint = interface[f"com.amazonaws.{REGION}.{service}"]
         assert endpoint.inputs["privateDnsEnabled"] is True
-        assert endpoint.inputs["subnetIds"] == private_subnets
+        assert endpoint.inputs["subnetIds"] == endpoint_subnets
         assert endpoint.inputs["securityGroupIds"] == [endpoint_group]
         document = policy_document(endpoint.inputs["policy"])
         only = statement(document, "PrincipalsOfThisAccount")
@@ -402,6 +417,46 @@ def test_the_isolation_rule_table(plan):
     }
     assert rules == expected
     assert len(of_type(plan, INGRESS)) + len(of_type(plan, EGRESS)) == len(expected)
+
+
+def rule_counts(plan: Plan) -> dict[tuple[str, str], int]:
+    """(group role, direction) -> planned rules; dedicated organizations' groups under ORG_NODE_GROUP each."""
+    role_of = {group_id: role for role, group_id in plan.outputs["groups"].items()}
+    counts: dict[tuple[str, str], int] = {}
+    for token, direction in ((INGRESS, "ingress"), (EGRESS, "egress")):
+        for rule in of_type(plan, token):  # every registration, so a duplicated rule counts twice
+            group = role_of[rule.inputs["securityGroupId"]]
+            key = (ORG_NODE_GROUP if group.startswith("org:") else group, direction)
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("network", "organizations", "edge_open"),
+    [
+        ({}, TWO_DEDICATED, False),
+        ({}, TWO_DEDICATED, True),
+        ({"servicePorts": [8080, 9443, 10443]}, orgs(("acme", ENTERPRISE), ("kappa", ENTERPRISE), ("omega", ENTERPRISE)), True),
+        ({"servicePorts": [8080, 9443]}, orgs(("bluebird", STANDARD)), False),
+    ],
+)
+def test_the_config_check_counts_exactly_the_rules_the_network_creates(network, organizations, edge_open):
+    """quotas.rulesPerSecurityGroup is checked against security_group_rule_counts: it must not drift."""
+    plan = build_network(network=network, organizations=organizations, edge_open=edge_open)
+    ports = len(network.get("servicePorts", [8443]))
+    dedicated = [o for o in organizations if o["tier"] == "enterprise"]
+    planned = rule_counts(plan)
+    org_groups = len(dedicated)
+    if org_groups:
+        # rule_table folds every dedicated group into one role: divide back to one group's rules.
+        for direction in ("ingress", "egress"):
+            assert planned[(ORG_NODE_GROUP, direction)] % org_groups == 0
+            planned[(ORG_NODE_GROUP, direction)] //= org_groups
+    expected = {key: count for key, count in security_group_rule_counts(ports, org_groups).items() if count}
+    if not edge_open:
+        # Counted before a load balancer opens 443, so that opening it can never exceed the quota.
+        assert expected.pop(("edge", "ingress")) == 1
+    assert planned == expected
 
 
 def test_no_group_admits_another_organizations_nodes(plan):
@@ -543,7 +598,8 @@ def test_plain_cidrs_for_kubernetes_network_policies(plan):
     assert cidrs["vpc"] == "10.64.0.0/16"
     assert cidrs["supernet"] == "10.64.128.0/17"
     assert cidrs["public"] == ["10.64.120.0/23", "10.64.122.0/23", "10.64.124.0/23"]
-    assert cidrs["endpoints"] == ["10.64.0.0/19", "10.64.32.0/19", "10.64.64.0/19"]
+    # The endpoints' own subnets, not the shared private ones where every shared node and pod lives.
+    assert cidrs["endpoints"] == ["10.64.126.0/25", "10.64.126.128/25", "10.64.127.0/25"]
 
 
 def snapshot(plan: Plan) -> dict[tuple[str, str], Any]:

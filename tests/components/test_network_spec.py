@@ -12,6 +12,10 @@ from components.network_spec import NetworkSpec
 from tests.harness import BASE_CONFIG
 
 SOURCE = "stacks/Pulumi.test.yaml"
+TOO_BIG = (
+    "must have a prefix length from /16 to /19 (AWS allows /16 to /28, but the tiers need room: a /19 VPC's "
+    "interface-endpoint subnets are /28 already, AWS's smallest subnet)"
+)
 
 
 def config_with_network(**network: Any) -> dict[str, Any]:
@@ -37,9 +41,11 @@ def test_defaults_are_the_production_shape():
     assert network.service_ports == (8443,)
     assert network.quotas.subnets_per_vpc == 200
     assert network.quotas.route_tables_per_vpc == 200
+    assert network.quotas.rules_per_security_group == 60  # AWS's default, per direction
 
 
-@pytest.mark.parametrize(("vpc_cidr", "segment"), [("10.64.0.0/16", 21), ("10.64.0.0/18", 23), ("10.64.0.0/19", 24), ("10.64.0.0/20", 24)])
+# /20 went when the interface endpoints got subnets of their own: a /20's would be /29, below AWS's /28.
+@pytest.mark.parametrize(("vpc_cidr", "segment"), [("10.64.0.0/16", 21), ("10.64.0.0/18", 23), ("10.64.0.0/19", 24)])
 def test_default_segment_is_vpc_prefix_plus_five_but_never_smaller_than_a_24(vpc_cidr, segment):
     assert NetworkSpec(vpc_cidr=vpc_cidr).segment_prefix_length == segment
 
@@ -53,7 +59,8 @@ def test_keys_are_camel_case_like_the_rest_of_the_stack_file():
     network = parse_spec(
         config_with_network(
             vpcCidr="10.80.0.0/16", availabilityZones=2, singleNatGateway=True, orgSegmentPrefixLength=20,
-            servicePorts=[8080, 8443], quotas={"subnetsPerVpc": 300, "routeTablesPerVpc": 250},
+            servicePorts=[8080, 8443],
+            quotas={"subnetsPerVpc": 300, "routeTablesPerVpc": 250, "rulesPerSecurityGroup": 120},
         ),
         SOURCE,
     ).network
@@ -64,24 +71,29 @@ def test_keys_are_camel_case_like_the_rest_of_the_stack_file():
     assert network.service_ports == (8080, 8443)
     assert network.quotas.subnets_per_vpc == 300
     assert network.quotas.route_tables_per_vpc == 250
+    assert network.quotas.rules_per_security_group == 120
 
 
 @pytest.mark.parametrize(
     ("network", "expected"),
     [
         ({"vpcCidr": "10.64.0.1/16"}, 'quome:network.vpcCidr = "10.64.0.1/16": must be an IPv4 network in CIDR notation (10.64.0.1/16 has host bits set)'),
-        ({"vpcCidr": "10.0.0.0/8"}, 'quome:network.vpcCidr = "10.0.0.0/8": must have a prefix length from /16 to /20 (AWS allows /16 to /28; tiers need room)'),
+        ({"vpcCidr": "10.0.0.0/8"}, f'quome:network.vpcCidr = "10.0.0.0/8": {TOO_BIG}'),
+        ({"vpcCidr": "10.64.0.0/20"}, f'quome:network.vpcCidr = "10.64.0.0/20": {TOO_BIG}'),
         ({"vpcCidr": "8.8.0.0/16"}, 'quome:network.vpcCidr = "8.8.0.0/16": must be a private (RFC 1918) range'),
         ({"availabilityZones": 1}, "quome:network.availabilityZones = 1: Input should be greater than or equal to 2"),
         ({"orgSegmentPrefixLength": 17}, "quome:network.orgSegmentPrefixLength = 17: must be from 18 (two segments in the upper half of vpcCidr 10.64.0.0/16) to 24 (a segment's isolated subnets are 4 bits longer, and AWS's smallest subnet is /28)"),
         ({"orgSegmentPrefixLength": 25}, "quome:network.orgSegmentPrefixLength = 25: must be from 18 (two segments in the upper half of vpcCidr 10.64.0.0/16) to 24 (a segment's isolated subnets are 4 bits longer, and AWS's smallest subnet is /28)"),
-        ({"vpcCidr": "10.64.0.0/20", "orgSegmentPrefixLength": 21}, "quome:network.orgSegmentPrefixLength = 21: must be from 22 (two segments in the upper half of vpcCidr 10.64.0.0/20) to 24 (a segment's isolated subnets are 4 bits longer, and AWS's smallest subnet is /28)"),
+        ({"vpcCidr": "10.64.0.0/19", "orgSegmentPrefixLength": 20}, "quome:network.orgSegmentPrefixLength = 20: must be from 21 (two segments in the upper half of vpcCidr 10.64.0.0/19) to 24 (a segment's isolated subnets are 4 bits longer, and AWS's smallest subnet is /28)"),
         ({"servicePorts": []}, "quome:network.servicePorts = []: must list 1 to 5 ports (each becomes a security-group rule per node group)"),
         ({"servicePorts": [8443, 8443]}, "quome:network.servicePorts = [8443, 8443]: must not repeat a port"),
         ({"servicePorts": [80]}, "quome:network.servicePorts = [80]: port 80 must be from 1024 to 65535 (tenant containers run as non-root)"),
         ({"servicePorts": [70000]}, "quome:network.servicePorts = [70000]: port 70000 must be from 1024 to 65535 (tenant containers run as non-root)"),
         ({"quotas": {"subnetsPerVpc": 0}}, "quome:network.quotas.subnetsPerVpc = 0: Input should be greater than or equal to 1"),
         ({"quotas": {"routeTablesPerVpc": 0}}, "quome:network.quotas.routeTablesPerVpc = 0: Input should be greater than or equal to 1"),
+        ({"quotas": {"rulesPerSecurityGroup": 0}}, "quome:network.quotas.rulesPerSecurityGroup = 0: Input should be greater than or equal to 1"),
+        # AWS: rules per group times groups per network interface may not exceed 1000.
+        ({"quotas": {"rulesPerSecurityGroup": 1001}}, "quome:network.quotas.rulesPerSecurityGroup = 1001: Input should be less than or equal to 1000"),
         ({"quotas": {"natGatewaysPerAz": 5}}, "quome:network.quotas.natGatewaysPerAz: unknown key (check the spelling; allowed keys are listed in the README)"),
     ],
 )
@@ -91,4 +103,4 @@ def test_rejects_with_key_value_and_what_is_allowed(network, expected):
 
 def test_the_segment_size_is_not_checked_against_an_invalid_vpc_cidr_twice():
     problems = problems_of(config_with_network(vpcCidr="10.0.0.0/8", orgSegmentPrefixLength=12))
-    assert problems == ['quome:network.vpcCidr = "10.0.0.0/8": must have a prefix length from /16 to /20 (AWS allows /16 to /28; tiers need room)']
+    assert problems == [f'quome:network.vpcCidr = "10.0.0.0/8": {TOO_BIG}']
