@@ -25,14 +25,18 @@ What it creates, and why:
   access-log bucket. Nodes read only `gvisor/*`, through the S3 gateway endpoint.
 - Through a Kubernetes provider built from the cluster's outputs: RuntimeClass `gvisor` (selecting the
   shared pool by its `quome.io/pool` label, so never a dedicated organization's nodes), the default
-  encrypted gp3 StorageClass and the tenant admission policy (components/cluster_k8s.py).
+  encrypted gp3 StorageClass (system namespaces only: tenants must use their organization's class),
+  the tenant admission policy, and the node admission policy that keeps kubelets from rewriting the
+  placement labels the RuntimeClasses select by (components/cluster_k8s.py).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 import pulumi
@@ -53,8 +57,10 @@ from components.cluster_k8s import (
     encrypted_storage_class,
     gvisor_runtime_class,
     kubeconfig,
+    node_isolation_policy,
     tenant_admission_policy,
 )
+from components.address_plan import plan_addresses
 from components.cluster_spec import ClusterSpec, NodePoolSpec
 from components.config import PlatformSpec
 from components.gvisor import ARTIFACT_PREFIX
@@ -63,6 +69,7 @@ from components.log_retention import cloudwatch_retention_days
 from components.network import artifact_bucket_name
 from components.node_pool import (
     POOL_LABEL,
+    SYSTEM_POOL,
     PoolScaling,
     SandboxNodePool,
     SandboxNodePoolArgs,
@@ -195,11 +202,23 @@ class ClusterArgs:
     volume_key_arns: tuple[pulumi.Input[str], ...] = ()
     """More keys the EBS CSI driver encrypts volumes with: the organizations' keys, which their
     StorageClasses name. Default: none (only the storage key's default StorageClass can provision)."""
+    node_segments: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Dedicated organization id -> CIDR of its network segment (the address plan): the node admission
+    policy accepts a node's organization label only from a node inside that segment."""
     protect: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.volume_key_arns, tuple):
             raise TypeError(f"ClusterArgs.volume_key_arns must be a tuple, got {type(self.volume_key_arns).__name__}")
+        for org_id, cidr in self.node_segments.items():
+            try:
+                segment = ipaddress.IPv4Network(cidr, strict=True)
+            except ValueError as error:
+                raise ValueError(f"ClusterArgs.node_segments[{org_id!r}] = {cidr!r}: not an IPv4 network ({error})") from None
+            if not 16 <= segment.prefixlen <= 24:
+                raise ValueError(
+                    f"ClusterArgs.node_segments[{org_id!r}] = {cidr!r}: an organization segment is /16 to /24"
+                )
         if not re.fullmatch(r"[0-9]{12}", self.account_id):
             raise ValueError(f"ClusterArgs.account_id = {self.account_id!r}: must be a 12-digit AWS account id")
         if not self.deployer_role_arn.startswith(f"arn:{PARTITION}:iam::{self.account_id}:role/"):
@@ -245,6 +264,9 @@ class ClusterArgs:
             logs_key_arn=logs_key_arn,
             access_log_bucket_name=access_log_bucket_name,
             volume_key_arns=volume_key_arns,
+            node_segments=MappingProxyType(
+                {org_id: str(segment.cidr) for org_id, segment in plan_addresses(spec.network, spec.organizations).segments.items()}
+            ),
             protect=protect,
         )
 
@@ -561,7 +583,10 @@ class Cluster(pulumi.ComponentResource):
         self.storage_class = encrypted_storage_class(
             f"{name}-storage-class", DEFAULT_STORAGE_CLASS, args.storage_key_arn, k8s_opts, default=True
         )
-        self.admission_policy, self.admission_binding = tenant_admission_policy(f"{name}-tenant-admission", k8s_opts)
+        self.admission_policy, self.admission_bindings = tenant_admission_policy(f"{name}-tenant-admission", k8s_opts)
+        self.node_admission_policy, self.node_admission_binding = node_isolation_policy(
+            f"{name}-node-admission", args.node_segments, k8s_opts
+        )
 
         self.register_outputs(
             {
@@ -683,7 +708,7 @@ class Cluster(pulumi.ComponentResource):
             security_group_ids=[self._args.node_security_group_id],
             disk_size_gib=pool.disk_size_gib,
             user_data=None,
-            tags={"Name": f"{self.cluster_name}-system", POOL_LABEL: "system"},
+            tags={"Name": f"{self.cluster_name}-system", POOL_LABEL: SYSTEM_POOL},
             opts=child_options(self, self._provider),
         )
         return managed_node_group(
@@ -697,7 +722,7 @@ class Cluster(pulumi.ComponentResource):
             scaling=_scaling(pool),
             kubernetes_version=self.version,
             release_version=self.release_version,
-            labels={POOL_LABEL: "system"},
+            labels={POOL_LABEL: SYSTEM_POOL},
             taints=(),
             opts=child_options(self, self._provider, depends_on=list(self._attachments["node"])),
         )

@@ -14,6 +14,12 @@ kubelet refuses a pod whose nodeSelector its node does not match even when `spec
 scheduler. Because of that label an organization may not be called `shared` (its dedicated nodes would
 carry the shared pool's label).
 
+These labels are node labels, which a kubelet may otherwise set on its own Node: the cluster's node
+admission policy (components/cluster_k8s.py `node_isolation_policy`) refuses a kubelet any change to the
+`quome.io/*` and `sandbox.quome.io/*` labels and taints once its node is registered, and accepts
+`quome.io/organization=<id>` at registration only from a node whose address lies in that organization's
+segment.
+
 The module-level helpers build the launch template and node group both pools and the cluster's
 untainted system pool share: IMDSv2 only with a hop limit of 1 (pods cannot reach the node role's
 credentials), an encrypted gp3 root volume under the storage key, the network's node security groups,
@@ -44,12 +50,20 @@ ORGANIZATION_LABEL = "quome.io/organization"
 POOL_LABEL = "quome.io/pool"
 SHARED_POOL = "shared"
 """The shared pool's name (its nodes' `quome.io/pool` value is `sandbox-shared`); never an organization id."""
+SYSTEM_POOL = "system"
+"""The `quome.io/pool` value of the cluster's untainted system nodes."""
+SANDBOX_POOL_PREFIX = "sandbox-"
 ROOT_DEVICE = "/dev/xvda"
 """The root device name of the EKS AL2023 AMIs."""
 
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 _ORG_ID = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _RESERVED_LABELS = (RUNTIME_LABEL, ORGANIZATION_LABEL, POOL_LABEL)
+
+
+def pool_label_value(organization_id: str | None) -> str:
+    """A sandbox pool's `quome.io/pool` value: `sandbox-shared`, or `sandbox-<organization id>`."""
+    return f"{SANDBOX_POOL_PREFIX}{SHARED_POOL if organization_id is None else organization_id}"
 
 
 @dataclass(frozen=True)
@@ -222,7 +236,7 @@ class SandboxNodePoolArgs:
     @property
     def pool_label(self) -> str:
         """This pool's `quome.io/pool` value: `sandbox-shared`, or `sandbox-<organization id>`."""
-        return f"sandbox-{self.organization_id or SHARED_POOL}"
+        return pool_label_value(self.organization_id)
 
     @property
     def node_selector(self) -> dict[str, str]:

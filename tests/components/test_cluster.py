@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
+import re
 from typing import Any
 
 import pytest
@@ -17,7 +19,18 @@ from components.cluster import (
     ClusterArgs,
     key_grants,
 )
-from components.cluster_k8s import POD_TOLERATION_RULE, PVC_STORAGE_CLASS_RULE, POD_RUNTIME_CLASS_RULE
+from components.cluster_k8s import (
+    NODE_LABELS_UNCHANGED_RULE,
+    NODE_REGISTRATION_RULE,
+    NODE_TAINTS_UNCHANGED_RULE,
+    POD_RUNTIME_CLASS_RULE,
+    POD_TOLERATION_RULE,
+    PVC_STORAGE_CLASS_RULE,
+    SERVICE_EXPOSURE_RULE,
+    TENANT_SERVICE_TYPES,
+    node_name_pattern,
+    node_policy_variables,
+)
 from components.keys import KEY_USE_ACTIONS, KeyUseGrant, org_key
 from components.network import artifact_bucket_name
 from components.node_pool import POOL_LABEL, RUNTIME_LABEL
@@ -453,12 +466,23 @@ def test_artifact_bucket_is_the_one_the_network_allows_and_passes_every_bucket_c
 
 
 def kubernetes_objects(plan: Plan) -> dict[str, dict[str, Any]]:
-    return {r.type.rsplit(":", 1)[1]: k8s_schema.manifest(r) for r in plan.registrations if r.type.startswith("kubernetes:")}
+    """Kind (or kind/name where a kind occurs more than once) -> the manifest the API server gets."""
+    manifests = [k8s_schema.manifest(r) for r in plan.registrations if r.type.startswith("kubernetes:")]
+    kinds = [m["kind"] for m in manifests]
+    return {m["kind"] if kinds.count(m["kind"]) == 1 else f"{m['kind']}/{m['metadata']['name']}": m for m in manifests}
+
+
+VAP = "ValidatingAdmissionPolicy"
+VAPB = "ValidatingAdmissionPolicyBinding"
 
 
 def test_every_kubernetes_object_is_valid_for_the_clusters_version(dev):
     objects = kubernetes_objects(dev)
-    assert set(objects) == {"RuntimeClass", "StorageClass", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
+    assert set(objects) == {
+        "RuntimeClass", "StorageClass",
+        f"{VAP}/quome-tenant-sandbox", f"{VAPB}/quome-tenant-sandbox", f"{VAPB}/quome-tenant-sandbox-tenant-label",
+        f"{VAP}/quome-node-isolation", f"{VAPB}/quome-node-isolation",
+    }
     assert k8s_schema.schema_version("1.33") == "1.33"
     for document in objects.values():
         assert k8s_schema.validate(document, "1.33") == "1.33"
@@ -510,25 +534,38 @@ def test_default_storage_class_is_encrypted_gp3_under_the_storage_key(dev):
     assert storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
 
 
-def test_admission_policy_denies_in_tenant_namespaces_only(dev):
+def test_admission_policy_denies_in_organization_namespaces_only(dev):
     objects = kubernetes_objects(dev)
-    policy, binding = objects["ValidatingAdmissionPolicy"], objects["ValidatingAdmissionPolicyBinding"]
+    policy = objects[f"{VAP}/quome-tenant-sandbox"]
     spec = policy["spec"]
     assert spec["failurePolicy"] == "Fail"
+    # No namespaceSelector on the policy any more: "organization label OR tenant label" needs two
+    # bindings (a selector's requirements are ANDed), and a policy selector would narrow both.
     assert spec["matchConstraints"] == {
-        "namespaceSelector": {"matchLabels": {"quome.io/tenant": "true"}},
         "resourceRules": [
-            {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"], "resources": ["pods", "persistentvolumeclaims"]}
+            {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"],
+             "resources": ["pods", "persistentvolumeclaims", "services"]}
         ],
     }
     assert [v["expression"] for v in spec["validations"]] == [
-        POD_RUNTIME_CLASS_RULE, POD_TOLERATION_RULE, PVC_STORAGE_CLASS_RULE
+        POD_RUNTIME_CLASS_RULE, POD_TOLERATION_RULE, PVC_STORAGE_CLASS_RULE, SERVICE_EXPOSURE_RULE
     ]
     assert all(v["reason"] == "Forbidden" for v in spec["validations"])
-    assert binding["spec"] == {
-        "policyName": policy["metadata"]["name"],
-        "validationActions": ["Deny"],
-        "matchResources": {"namespaceSelector": {"matchLabels": {"quome.io/tenant": "true"}}},
+    bindings = {name: objects[f"{VAPB}/{name}"] for name in ("quome-tenant-sandbox", "quome-tenant-sandbox-tenant-label")}
+    for binding in bindings.values():
+        assert binding["spec"]["policyName"] == policy["metadata"]["name"]
+        assert binding["spec"]["validationActions"] == ["Deny"]
+    # Any namespace with an organization label is covered, whether or not it says it is a tenant's ...
+    assert bindings["quome-tenant-sandbox"]["spec"]["matchResources"] == {
+        "namespaceSelector": {"matchExpressions": [{"key": "quome.io/organization", "operator": "Exists"}]}
+    }
+    # ... and so is any namespace labelled a tenant's (without an organization label it fails closed).
+    assert bindings["quome-tenant-sandbox-tenant-label"]["spec"]["matchResources"] == {
+        "namespaceSelector": {"matchLabels": {"quome.io/tenant": "true"}}
+    }
+    # The binding first deployed keeps its resource name (now the organization-label binding).
+    assert {r.name for r in of_type(dev, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")} >= {
+        "c-tenant-admission-binding", "c-tenant-admission-tenant-binding"
     }
 
 
@@ -545,10 +582,25 @@ TENANT_NAMESPACE = {
 }
 
 
+def _celpy():
+    return pytest.importorskip("celpy", reason="cel-python evaluates the admission policies' CEL offline")
+
+
+def _cel_value(expression: str, activation: dict[str, Any]) -> Any:
+    """Evaluate CEL; activation values are JSON-like, except `variables`, already CEL values."""
+    celpy = _celpy()
+    environment = celpy.Environment()
+    program = environment.program(environment.compile(expression))
+    values = {key: value if key == "variables" else celpy.json_to_cel(value) for key, value in activation.items()}
+    return program.evaluate(values)
+
+
 def _cel(expression: str, activation: dict[str, Any]) -> bool:
-    celpy = pytest.importorskip("celpy", reason="cel-python evaluates the admission policy's CEL offline")
-    program = celpy.Environment().program(celpy.Environment().compile(expression))
-    return bool(program.evaluate({key: celpy.json_to_cel(value) for key, value in activation.items()}))
+    """A rule's verdict; an evaluation error fails the test (the API server would deny, failurePolicy Fail,
+    but a rule that errors on ordinary input is a bug, not a decision)."""
+    result = _cel_value(expression, activation)
+    assert isinstance(result, _celpy().celtypes.BoolType), f"{expression!r} gave {result!r}"
+    return bool(result)
 
 
 @pytest.mark.parametrize(
@@ -559,6 +611,8 @@ def _cel(expression: str, activation: dict[str, Any]) -> bool:
         (TENANT_NAMESPACE, {"runtimeClassName": "gvisor"}, False),
         (TENANT_NAMESPACE, {"runtimeClassName": "runc"}, False),
         ({"metadata": {"name": "org-x"}}, {"runtimeClassName": "gvisor"}, False),
+        # Selected through the organization label alone: still needs a runtime-class label to match.
+        ({"metadata": {"name": "org-x", "labels": {"quome.io/organization": "x"}}}, {"runtimeClassName": "gvisor"}, False),
     ],
 )
 def test_pod_rule_requires_the_namespaces_runtime_class(namespace, pod_spec, allowed):
@@ -566,24 +620,75 @@ def test_pod_rule_requires_the_namespaces_runtime_class(namespace, pod_spec, all
     assert _cel(POD_RUNTIME_CLASS_RULE, activation) is allowed
 
 
+CLAIMS = {"group": "", "version": "v1", "resource": "persistentvolumeclaims"}
+
+
 @pytest.mark.parametrize(
     ("claim_spec", "allowed"),
     [
         ({"storageClassName": "org-acme-ebs"}, True),
-        ({"storageClassName": "gp3-encrypted"}, True),
+        # The cluster default is the platform storage key, shared by every organization: no longer allowed.
+        ({"storageClassName": "gp3-encrypted"}, False),
         ({"storageClassName": "gp2"}, False),
         ({"storageClassName": "org-other-ebs"}, False),
         ({"storageClassName": ""}, False),
         ({}, False),
     ],
 )
-def test_claim_rule_requires_the_orgs_or_the_default_class(claim_spec, allowed):
+def test_claim_rule_requires_the_orgs_own_class(claim_spec, allowed):
     activation = {
-        "request": {"resource": {"group": "", "version": "v1", "resource": "persistentvolumeclaims"}},
+        "request": {"operation": "CREATE", "resource": CLAIMS},
         "object": {"spec": claim_spec},
+        "oldObject": None,
         "namespaceObject": TENANT_NAMESPACE,
     }
     assert _cel(PVC_STORAGE_CLASS_RULE, activation) is allowed
+
+
+@pytest.mark.parametrize(
+    ("old_spec", "new_spec", "allowed"),
+    [
+        # Claims made before the rule keep working (the class is immutable; controllers drop finalizers).
+        ({"storageClassName": "gp3-encrypted"}, {"storageClassName": "gp3-encrypted"}, True),
+        ({"storageClassName": "org-acme-ebs"}, {"storageClassName": "org-acme-ebs"}, True),
+        # A claim without a class gets the default assigned later (retroactively): that must be the org's.
+        ({}, {"storageClassName": "gp3-encrypted"}, False),
+        ({}, {"storageClassName": "org-acme-ebs"}, True),
+        ({"storageClassName": "gp3-encrypted"}, {}, False),
+    ],
+)
+def test_claim_updates_keep_their_class_or_take_the_orgs(old_spec, new_spec, allowed):
+    activation = {
+        "request": {"operation": "UPDATE", "resource": CLAIMS},
+        "object": {"spec": new_spec},
+        "oldObject": {"spec": old_spec},
+        "namespaceObject": TENANT_NAMESPACE,
+    }
+    assert _cel(PVC_STORAGE_CLASS_RULE, activation) is allowed
+
+
+@pytest.mark.parametrize(
+    ("service_spec", "allowed"),
+    [
+        ({"ports": [{"port": 8443}]}, True),
+        ({"type": "ClusterIP", "clusterIP": "None"}, True),
+        ({"type": "ExternalName", "externalName": "db.example.internal"}, True),
+        ({"type": "ClusterIP", "externalIPs": []}, True),
+        # CVE-2020-8554: kube-proxy on every node would capture traffic to these addresses.
+        ({"type": "ClusterIP", "externalIPs": ["10.64.126.10"]}, False),
+        ({"externalIPs": ["203.0.113.7"]}, False),
+        ({"type": "LoadBalancer"}, False),
+        ({"type": "NodePort"}, False),
+    ],
+)
+def test_service_rule_refuses_external_ips_and_node_exposure(service_spec, allowed):
+    activation = {
+        "request": {"operation": "CREATE", "resource": {"group": "", "version": "v1", "resource": "services"}},
+        "object": {"spec": service_spec},
+        "namespaceObject": TENANT_NAMESPACE,
+    }
+    assert _cel(SERVICE_EXPOSURE_RULE, activation) is allowed
+    assert TENANT_SERVICE_TYPES == ("ClusterIP", "ExternalName")
 
 
 RUNTIME_TOLERATION = {"key": "sandbox.quome.io/runtime", "operator": "Equal", "value": "gvisor", "effect": "NoSchedule"}
@@ -614,14 +719,223 @@ def test_toleration_rule_admits_only_the_namespaces_own_organization(namespace, 
     assert _cel(POD_TOLERATION_RULE, activation) is allowed
 
 
-def test_each_rule_ignores_the_other_kind():
-    pod = {"request": {"resource": {"resource": "pods"}}, "object": {"spec": {}}, "namespaceObject": TENANT_NAMESPACE}
-    claim = {"request": {"resource": {"resource": "persistentvolumeclaims"}}, "object": {"spec": {}}, "namespaceObject": TENANT_NAMESPACE}
+def test_each_rule_ignores_the_other_kinds():
+    def request(resource: str, spec: dict[str, Any]) -> dict[str, Any]:
+        return {"request": {"operation": "CREATE", "resource": {"resource": resource}}, "object": {"spec": spec},
+                "namespaceObject": TENANT_NAMESPACE}
+
+    pod, claim = request("pods", {}), request("persistentvolumeclaims", {})
+    service = request("services", {"type": "LoadBalancer", "externalIPs": ["203.0.113.7"]})
     assert _cel(PVC_STORAGE_CLASS_RULE, pod) is True
+    assert _cel(PVC_STORAGE_CLASS_RULE, service) is True
     assert _cel(POD_RUNTIME_CLASS_RULE, claim) is True
+    assert _cel(POD_RUNTIME_CLASS_RULE, service) is True
+    assert _cel(SERVICE_EXPOSURE_RULE, pod) is True
+    assert _cel(SERVICE_EXPOSURE_RULE, claim) is True
     other_org = {**OWN_ORG, "value": "bluebird"}
     claim_with_tolerations = {**claim, "object": {"spec": {"tolerations": [other_org]}}}
     assert _cel(POD_TOLERATION_RULE, claim_with_tolerations) is True
+
+
+# -- the node admission policy ----------------------------------------------------------------------------
+ACME_SEGMENT = "10.64.128.0/21"  # acme's derived segment in the default plan (bluebird is not dedicated)
+SHARED_NODE = "system:node:ip-10-64-33-7.ec2.internal"
+ACME_NODE = "system:node:ip-10-64-130-5.ec2.internal"
+OTHER_SEGMENT_NODE = "system:node:ip-10-64-224-9.us-east-1.compute.internal"  # a free slot of the supernet
+SHARED_SANDBOX_LABELS = {RUNTIME_LABEL: "gvisor", POOL_LABEL: "sandbox-shared", "kubernetes.io/hostname": "ip-10-64-33-7"}
+ACME_LABELS = {RUNTIME_LABEL: "gvisor", POOL_LABEL: "sandbox-acme", "quome.io/organization": "acme"}
+SANDBOX_TAINT = {"key": RUNTIME_LABEL, "value": "gvisor", "effect": "NoSchedule"}
+ACME_TAINT = {"key": "quome.io/organization", "value": "acme", "effect": "NoSchedule"}
+
+
+def _node(labels: dict[str, str] | None, taints: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    node: dict[str, Any] = {"metadata": {"name": "n"}, "spec": {}}
+    if labels is not None:
+        node["metadata"]["labels"] = labels
+    if taints is not None:
+        node["spec"]["taints"] = taints
+    return node
+
+
+def node_admission(plan: Plan, user: str, operation: str, new: dict[str, Any], old: dict[str, Any] | None = None,
+                   subresource: str = "") -> list[str] | None:
+    """What the planned node policy does with a request: None if it does not judge it (match condition),
+    else the messages of the rules it breaks ([] = admitted). Variables are evaluated first, like the API server."""
+    celpy = _celpy()
+    spec = kubernetes_objects(plan)[f"{VAP}/quome-node-isolation"]["spec"]
+    activation = {
+        "request": {"operation": operation, "userInfo": {"username": user}, "subResource": subresource,
+                    "resource": {"group": "", "version": "v1", "resource": "nodes"}},
+        "object": new,
+        "oldObject": old,
+    }
+    if not all(_cel(condition["expression"], activation) for condition in spec["matchConditions"]):
+        return None
+    variables: dict[Any, Any] = {}
+    for variable in spec["variables"]:
+        value = _cel_value(variable["expression"], {**activation, "variables": celpy.celtypes.MapType(variables)})
+        variables[celpy.celtypes.StringType(variable["name"])] = value
+    activation["variables"] = celpy.celtypes.MapType(variables)
+    return [v["message"] for v in spec["validations"] if not _cel(v["expression"], activation)]
+
+
+def test_node_policy_judges_kubelets_writing_nodes(dev):
+    objects = kubernetes_objects(dev)
+    spec = objects[f"{VAP}/quome-node-isolation"]["spec"]
+    assert spec["failurePolicy"] == "Fail"
+    # Labels can be written through the status subresource too.
+    assert spec["matchConstraints"] == {
+        "resourceRules": [
+            {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"], "resources": ["nodes", "nodes/status"]}
+        ]
+    }
+    assert spec["matchConditions"] == [
+        {"name": "requests-by-kubelets", "expression": "request.userInfo.username.startsWith('system:node:')"}
+    ]
+    assert [v["expression"] for v in spec["validations"]] == [
+        NODE_REGISTRATION_RULE, NODE_LABELS_UNCHANGED_RULE, NODE_TAINTS_UNCHANGED_RULE
+    ]
+    assert all(v["reason"] == "Forbidden" for v in spec["validations"])
+    assert spec["variables"] == [{"name": n, "expression": e} for n, e in node_policy_variables({"acme": ACME_SEGMENT}).items()]
+    binding = objects[f"{VAPB}/quome-node-isolation"]
+    assert binding["spec"] == {"policyName": "quome-node-isolation", "validationActions": ["Deny"]}
+
+
+def test_node_policy_leaves_everyone_but_kubelets_alone(dev):
+    relabel = _node({**SHARED_SANDBOX_LABELS, "quome.io/organization": "acme"})
+    for user in ("kubernetes-admin", "eks:node-manager", "system:serviceaccount:kube-system:node-controller"):
+        assert node_admission(dev, user, "UPDATE", relabel, _node(SHARED_SANDBOX_LABELS)) is None
+
+
+REGISTRATION = "may register with 'quome.io/organization' only inside that organization's segment"
+LABELS = "a node may not add, remove or change its quome.io/* or *.quome.io/* labels"
+TAINTS = "a node may not add, remove or change its quome.io/* or *.quome.io/* taints"
+
+
+@pytest.mark.parametrize(
+    ("user", "labels", "admitted"),
+    [
+        (SHARED_NODE, SHARED_SANDBOX_LABELS, True),
+        (SHARED_NODE, {POOL_LABEL: "system"}, True),
+        (SHARED_NODE, {"kubernetes.io/hostname": "ip-10-64-33-7"}, True),
+        (SHARED_NODE, None, True),
+        (ACME_NODE, ACME_LABELS, True),
+        (ACME_NODE.replace(".ec2.internal", ".us-east-1.compute.internal"), ACME_LABELS, True),
+        # A shared node (say, re-registering after its Node object was deleted) claiming an organization.
+        (SHARED_NODE, {**SHARED_SANDBOX_LABELS, "quome.io/organization": "acme"}, False),
+        (SHARED_NODE, {**SHARED_SANDBOX_LABELS, POOL_LABEL: "sandbox-acme"}, False),
+        (OTHER_SEGMENT_NODE, ACME_LABELS, False),
+        (OTHER_SEGMENT_NODE, {**ACME_LABELS, "quome.io/organization": "kappa", POOL_LABEL: "sandbox-kappa"}, False),
+        # A node inside acme's segment must say so, or shared tenants' pods could land on it.
+        (ACME_NODE, SHARED_SANDBOX_LABELS, False),
+        (ACME_NODE, {**ACME_LABELS, POOL_LABEL: "sandbox-shared"}, False),
+        # Names that are not addresses place a node nowhere: no organization for it.
+        ("system:node:i-0123456789abcdef0.ec2.internal", ACME_LABELS, False),
+        ("system:node:ip-10-64-130-5", ACME_LABELS, False),
+    ],
+)
+def test_a_node_registers_with_an_organization_only_from_inside_its_segment(dev, user, labels, admitted):
+    taints = [SANDBOX_TAINT, ACME_TAINT] if labels and "quome.io/organization" in labels else [SANDBOX_TAINT]
+    messages = node_admission(dev, user, "CREATE", _node(labels, taints))
+    assert messages == ([] if admitted else [next(v for v in _node_messages(dev) if REGISTRATION in v)])
+
+
+def _node_messages(plan: Plan) -> list[str]:
+    return [v["message"] for v in kubernetes_objects(plan)[f"{VAP}/quome-node-isolation"]["spec"]["validations"]]
+
+
+@pytest.mark.parametrize(
+    ("old_labels", "new_labels", "admitted"),
+    [
+        (SHARED_SANDBOX_LABELS, SHARED_SANDBOX_LABELS, True),
+        # Kubernetes' own labels are the kubelet's to refresh (NodeRestriction polices those).
+        (SHARED_SANDBOX_LABELS, {**SHARED_SANDBOX_LABELS, "node.kubernetes.io/instance-type": "m7g.large"}, True),
+        (SHARED_SANDBOX_LABELS, {**SHARED_SANDBOX_LABELS, "team": "x"}, True),
+        (SHARED_SANDBOX_LABELS, {**SHARED_SANDBOX_LABELS, "quome.io/organization": "acme"}, False),
+        (SHARED_SANDBOX_LABELS, {**SHARED_SANDBOX_LABELS, POOL_LABEL: "sandbox-acme"}, False),
+        (SHARED_SANDBOX_LABELS, {k: v for k, v in SHARED_SANDBOX_LABELS.items() if k != RUNTIME_LABEL}, False),
+        (SHARED_SANDBOX_LABELS, {**SHARED_SANDBOX_LABELS, "placement.quome.io/anything": "x"}, False),
+        (ACME_LABELS, {**ACME_LABELS, "quome.io/organization": "kappa"}, False),
+        (ACME_LABELS, None, False),
+        (None, {"quome.io/organization": "acme"}, False),
+        (None, {"team": "x"}, True),
+    ],
+)
+def test_a_kubelet_cannot_change_its_isolation_labels(dev, old_labels, new_labels, admitted):
+    for subresource in ("", "status"):
+        messages = node_admission(dev, SHARED_NODE, "UPDATE", _node(new_labels, [SANDBOX_TAINT]),
+                                  _node(old_labels, [SANDBOX_TAINT]), subresource)
+        assert messages == ([] if admitted else [LABELS]), subresource
+
+
+@pytest.mark.parametrize(
+    ("old_taints", "new_taints", "admitted"),
+    [
+        ([SANDBOX_TAINT], [SANDBOX_TAINT], True),
+        ([SANDBOX_TAINT], [SANDBOX_TAINT, {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"}], True),
+        (None, None, True),
+        ([SANDBOX_TAINT, ACME_TAINT], [SANDBOX_TAINT], False),
+        ([SANDBOX_TAINT], [], False),
+        ([SANDBOX_TAINT], None, False),
+        ([SANDBOX_TAINT], [{**SANDBOX_TAINT, "effect": "PreferNoSchedule"}], False),
+        ([SANDBOX_TAINT], [{**SANDBOX_TAINT, "value": "runc"}], False),
+        ([SANDBOX_TAINT], [SANDBOX_TAINT, ACME_TAINT], False),
+        (None, [{"key": "quome.io/organization", "effect": "NoSchedule"}], False),
+    ],
+)
+def test_a_kubelet_cannot_change_its_isolation_taints(dev, old_taints, new_taints, admitted):
+    messages = node_admission(dev, SHARED_NODE, "UPDATE", _node(SHARED_SANDBOX_LABELS, new_taints),
+                              _node(SHARED_SANDBOX_LABELS, old_taints))
+    assert messages == ([] if admitted else [TAINTS])
+
+
+def test_the_registration_rule_does_not_judge_updates_nor_the_update_rules_registrations(dev):
+    # An existing dedicated node updating its status from inside its segment, and a shared one.
+    assert node_admission(dev, ACME_NODE, "UPDATE", _node(ACME_LABELS, [SANDBOX_TAINT, ACME_TAINT]),
+                          _node(ACME_LABELS, [SANDBOX_TAINT, ACME_TAINT]), "status") == []
+    assert node_admission(dev, SHARED_NODE, "CREATE", _node(SHARED_SANDBOX_LABELS, [SANDBOX_TAINT])) == []
+
+
+def test_without_dedicated_organizations_no_node_may_claim_one():
+    plan = build_cluster(make_spec(organizations=[
+        {"id": "bluebird", "displayName": "Bluebird", "tier": "standard", "residency": "us"}
+    ]))
+    spec = kubernetes_objects(plan)[f"{VAP}/quome-node-isolation"]["spec"]
+    assert {v["name"]: v["expression"] for v in spec["variables"]}["segments"] == "{}"
+    assert node_admission(plan, ACME_NODE, "CREATE", _node(ACME_LABELS)) != []
+    assert node_admission(plan, ACME_NODE, "CREATE", _node(SHARED_SANDBOX_LABELS)) == []
+
+
+@pytest.mark.parametrize("cidr", ["10.64.128.0/21", "10.64.248.0/21", "10.80.128.0/18", "10.96.200.0/24", "172.16.0.0/16"])
+def test_node_name_pattern_matches_exactly_the_segments_addresses(cidr):
+    import random
+
+    segment = ipaddress.IPv4Network(cidr)
+    pattern = re.compile(node_name_pattern(segment))
+    rng = random.Random(cidr)
+    around = ipaddress.IPv4Network((int(segment.network_address) & ~0x3FFFF, 14), strict=False)
+    first = segment.network_address
+    # Edges, and an address whose third octet is a prefix of the segment's (10.64.13.5 for 10.64.130.0/..).
+    samples = [first, segment.broadcast_address, first - 1, segment.broadcast_address + 1,
+               ipaddress.IPv4Address(int(first) - (int(first) & 0xFF00) + ((int(first) >> 8 & 0xFF) // 10 << 8) + 5)]
+    samples += [ipaddress.IPv4Address(rng.randrange(int(around.network_address), int(around.broadcast_address))) for _ in range(400)]
+    for address in samples:
+        name = f"system:node:ip-{str(address).replace('.', '-')}.ec2.internal"
+        assert bool(pattern.search(name)) is (address in segment), (cidr, address)
+    # The third octet is matched whole: a name with more digits there is no address of the segment.
+    a, b, c, _ = str(segment.network_address).split(".")
+    assert not pattern.search(f"system:node:ip-{a}-{b}-{c}0-5.ec2.internal")
+    with pytest.raises(ValueError, match="a segment must be /16 to /24"):
+        node_name_pattern(ipaddress.IPv4Network("10.64.128.0/25"))
+
+
+def test_node_segments_come_from_the_address_plan():
+    args = cluster_args(make_spec())
+    assert dict(args.node_segments) == {"acme": ACME_SEGMENT}
+    with pytest.raises(ValueError, match=r"ClusterArgs.node_segments\['acme'\] = '10.64.128.1/21': not an IPv4 network"):
+        cluster_args(make_spec(), node_segments={"acme": "10.64.128.1/21"})
+    with pytest.raises(ValueError, match=r"ClusterArgs.node_segments\['acme'\] = '10.64.128.0/25': an organization segment is /16 to /24"):
+        cluster_args(make_spec(), node_segments={"acme": "10.64.128.0/25"})
 
 
 # -- argument checks --------------------------------------------------------------------------------------

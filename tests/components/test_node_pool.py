@@ -11,11 +11,13 @@ from components.node_pool import (
     ORGANIZATION_LABEL,
     POOL_LABEL,
     RUNTIME_LABEL,
+    SYSTEM_POOL,
     PoolScaling,
     PoolTaint,
     SandboxNodePool,
     SandboxNodePoolArgs,
     hardened_launch_template,
+    pool_label_value,
 )
 from components.providers import aws_provider
 from components.user_data import sandbox_user_data
@@ -135,6 +137,16 @@ def test_dedicated_pool_adds_the_organizations_label_and_taint():
         {"key": RUNTIME_LABEL, "value": "gvisor", "effect": "NO_SCHEDULE"},
         {"key": ORGANIZATION_LABEL, "value": "acme", "effect": "NO_SCHEDULE"},
     ]
+
+
+def test_pool_label_values_are_the_ones_the_node_admission_policy_places():
+    """components/cluster_k8s.py accepts `sandbox-<org>` only inside <org>'s segment, the shared ones outside."""
+    assert pool_label_value(None) == pool_args().pool_label == "sandbox-shared"
+    assert pool_label_value("acme") == pool_args(organization_id="acme").pool_label == "sandbox-acme"
+    assert SYSTEM_POOL == "system"
+    from components.cluster_k8s import SHARED_LOCATION_POOLS
+
+    assert SHARED_LOCATION_POOLS == ("system", "sandbox-shared")
 
 
 def test_x86_metal_pool_uses_the_x86_ami_binaries_and_kvm():

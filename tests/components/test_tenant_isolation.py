@@ -8,7 +8,9 @@ fences and is covered by the admission policy, and sandbox node pools and Runtim
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from collections import defaultdict
 from typing import Any, Iterable
 
@@ -206,29 +208,118 @@ def test_tenants_reach_the_cluster_through_groups_only(stack):
 
 
 # -- admission, runtime and storage ------------------------------------------------------------------------
-def test_every_tenant_namespace_is_covered_by_the_admission_policy(stack):
-    document = plan(stack)
+def selects(selector: dict[str, Any], namespace_labels: dict[str, str]) -> bool:
+    """Kubernetes label-selector semantics (matchLabels and matchExpressions, all ANDed)."""
+    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        return True
+    if not selector.get("matchLabels", {}).items() <= namespace_labels.items():
+        return False
+    for requirement in selector.get("matchExpressions", []):
+        key, operator, values = requirement["key"], requirement["operator"], requirement.get("values", [])
+        present = key in namespace_labels
+        if not {
+            "Exists": present,
+            "DoesNotExist": not present,
+            "In": present and namespace_labels[key] in values,
+            "NotIn": not present or namespace_labels[key] not in values,
+        }[operator]:
+            return False
+    return True
+
+
+def covering_policies(document: dict[str, Any], namespace_labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The admission policies that deny in a namespace with these labels (through some binding)."""
     policies = {
         p["inputs"]["metadata"]["name"]: p["inputs"]["spec"]
         for p in of_type(document, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy")
     }
-    bindings = of_type(document, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
+    covering = []
+    for binding in of_type(document, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"):
+        spec = binding["inputs"]["spec"]
+        policy = policies[spec["policyName"]]
+        # The binding's and the policy's selectors both apply; an absent one selects every namespace.
+        selectors = [selector for selector in (spec.get("matchResources", {}).get("namespaceSelector"),
+                                               policy["matchConstraints"].get("namespaceSelector")) if selector]
+        namespaced = any(not r.startswith("nodes")
+                         for rule in policy["matchConstraints"]["resourceRules"] for r in rule["resources"])
+        if namespaced and all(selects(selector, namespace_labels) for selector in selectors) \
+                and "Deny" in spec["validationActions"]:
+            covering.append(policy)
+    return covering
+
+
+def test_every_tenant_namespace_is_covered_by_the_admission_policy(stack):
+    document = plan(stack)
     runtime_classes = {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(document, "kubernetes:node.k8s.io/v1:RuntimeClass")}
     storage_classes = {s["inputs"]["metadata"]["name"]: s["inputs"] for s in of_type(document, "kubernetes:storage.k8s.io/v1:StorageClass")}
     for org_id, namespace in tenant_namespaces(document).items():
-        covering = []
-        for binding in bindings:
-            spec = binding["inputs"]["spec"]
-            selector = spec.get("matchResources", {}).get("namespaceSelector", {}).get("matchLabels", {})
-            if selector and selector.items() <= labels(namespace).items() and "Deny" in spec["validationActions"]:
-                covering.append(policies[spec["policyName"]])
+        covering = covering_policies(document, labels(namespace))
         assert covering, f"no admission policy binding selects {namespace_name(org_id)}"
         resources = {r for policy in covering for rule in policy["matchConstraints"]["resourceRules"] for r in rule["resources"]}
-        assert {"pods", "persistentvolumeclaims"} <= resources, org_id
+        assert {"pods", "persistentvolumeclaims", "services"} <= resources, org_id
         runtime_class = runtime_classes[labels(namespace)["quome.io/runtime-class"]]
         assert runtime_class["handler"] == "runsc", org_id
         storage_class = storage_classes[labels(namespace)["quome.io/storage-class"]]
         assert storage_class["parameters"]["encrypted"] == "true", org_id
+
+
+@pytest.mark.parametrize(
+    "namespace_labels",
+    [
+        {"quome.io/organization": "acme"},  # an org namespace someone forgot to mark as a tenant's
+        {"quome.io/tenant": "true"},  # a tenant namespace without its organization (rules fail closed)
+        {"quome.io/organization": "acme", "quome.io/tenant": "false"},
+    ],
+)
+def test_either_label_brings_a_namespace_under_the_admission_policy(stack, namespace_labels):
+    covering = covering_policies(plan(stack), namespace_labels)
+    assert covering and all(p["failurePolicy"] == "Fail" for p in covering)
+
+
+def test_system_namespaces_are_not_judged_by_the_tenant_policy(stack):
+    document = plan(stack)
+    for namespace_labels in ({"kubernetes.io/metadata.name": "kube-system"}, {}):
+        assert covering_policies(document, namespace_labels) == []
+
+
+def test_the_node_policy_knows_every_dedicated_segment_and_no_shared_subnet(stack):
+    """The node admission policy places a registering node by its address: its segments must be the network's."""
+    document = plan(stack)
+    (policy,) = [p for p in of_type(document, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy")
+                 if p["inputs"]["metadata"]["name"] == "quome-node-isolation"]
+    segments_expression = {v["name"]: v["expression"] for v in policy["inputs"]["spec"]["variables"]}["segments"]
+    patterns = {org_id: re.compile(pattern) for org_id, pattern in re.findall(r"'([^']+)': '([^']+)'", segments_expression)}
+    dedicated = {org.id for org in load_spec(stack).spec.organizations if org.dedicated}
+    assert set(patterns) == dedicated
+
+    def node_name(address: ipaddress.IPv4Address) -> str:
+        return f"system:node:ip-{str(address).replace('.', '-')}.{load_spec(stack).spec.region}.compute.internal"
+
+    private_subnets = [s["inputs"] for s in of_type(document, "aws:ec2/subnet:Subnet") if s["inputs"]["tags"]["quome.io/tier"] == "private"]
+    assert private_subnets
+    for subnet in private_subnets:
+        org_id = subnet["tags"].get("quome.io/organization")
+        cidr = ipaddress.IPv4Network(subnet["cidrBlock"])
+        assert subnet["privateDnsHostnameTypeOnLaunch"] == "ip-name", subnet["cidrBlock"]
+        for address in (cidr.network_address + 4, cidr.broadcast_address - 1):  # first and last usable
+            placed = {o for o, pattern in patterns.items() if pattern.search(node_name(address))}
+            assert placed == ({org_id} if org_id else set()), (subnet["cidrBlock"], placed)
+
+
+def test_the_endpoint_path_opens_only_the_endpoint_subnets(stack):
+    document = plan(stack)
+    tiers: dict[str, set[str]] = defaultdict(set)
+    for subnet in of_type(document, "aws:ec2/subnet:Subnet"):
+        tiers[subnet["inputs"]["tags"]["quome.io/tier"]].add(subnet["inputs"]["cidrBlock"])
+    assert tiers["endpoints"]
+    for org_id in tenant_namespaces(document):
+        (policy,) = [p for p in in_namespace(document, "kubernetes:networking.k8s.io/v1:NetworkPolicy", namespace_name(org_id))
+                     if p["inputs"]["metadata"]["name"] == "allow-vpc-endpoints"]
+        cidrs = {peer["ipBlock"]["cidr"] for rule in policy["inputs"]["spec"]["egress"] for peer in rule["to"]}
+        assert cidrs == tiers["endpoints"], org_id
+        for cidr in cidrs:
+            for tier in ("private", "public", "isolated"):
+                assert not any(ipaddress.IPv4Network(cidr).overlaps(ipaddress.IPv4Network(o)) for o in tiers[tier]), (org_id, tier)
 
 
 def test_each_org_stores_under_its_own_key(stack):
