@@ -196,7 +196,10 @@ class PlatformSpec(SpecModel):
     deployer_role_arn: str
     """Role `pulumi up` runs as: key administrator and the cluster's only admin access entry."""
     break_glass_role_arn: str
-    """The only principal allowed to change an audit bucket's object-lock configuration."""
+    """The emergency role, kept out of day-to-day use: a key administrator (with the deployer), and the only
+    principal the audit buckets' policies let change object lock or versioning or delete objects and
+    versions, and the only one the backup vault's policy lets change or remove the vault lock or its
+    access policy. Compliance-mode retention binds it too: it can lengthen, never shorten or unlock."""
     owns_account_baseline: bool = False
     """Whether this stack creates the account/region singletons (EBS default encryption, ...)."""
     audit_retention_years: int = Field(default=MIN_AUDIT_RETENTION_YEARS, le=100)
