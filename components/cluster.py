@@ -16,8 +16,9 @@ What it creates, and why:
   AWS permissions through an EKS Pod Identity association, so the node role carries no CNI policy and
   no host process inherits it), kube-proxy, eks-pod-identity-agent, coredns and aws-ebs-csi-driver (a
   Pod Identity role granted on the storage key and on every organization key, whose StorageClasses it
-  provisions). DaemonSet add-ons come before any node group, the others after the system pool (their pods
-  need nodes to become active).
+  provisions; its name `<cluster>-ebs-csi` follows from the spec, so those keys' EC2 statements name
+  exactly it: `ebs_csi_role_arn`). DaemonSet add-ons come before any node group, the others after the
+  system pool (their pods need nodes to become active).
 - A system node group (untainted) and the shared gVisor pool (components/node_pool.py), both through
   hardened launch templates.
 - The in-region artifact bucket mirroring the pinned gVisor binaries: versioned, SSE-KMS with the storage
@@ -64,7 +65,7 @@ from components.address_plan import plan_addresses
 from components.cluster_spec import ClusterSpec, NodePoolSpec
 from components.config import PlatformSpec
 from components.gvisor import ARTIFACT_PREFIX
-from components.keys import KeyUseGrant
+from components.keys import KEY_USE_ACTIONS, KeyUseGrant
 from components.log_retention import cloudwatch_retention_days
 from components.network import artifact_bucket_name
 from components.node_pool import (
@@ -84,6 +85,8 @@ __all__ = [
     "ClusterArgs",
     "DEFAULT_STORAGE_CLASS",
     "SHARED_RUNTIME_CLASS",
+    "ebs_csi_key_grant",
+    "ebs_csi_role_arn",
     "key_grants",
 ]
 
@@ -136,17 +139,58 @@ VOLUME_KEY_ACTIONS: tuple[str, ...] = (
 grant), and all that an organization key allows through EC2 (components/organization.py EBS_KEY_ACTIONS)."""
 
 
+IAM_NAME_MAX = 64
+EBS_CSI_ROLE = "ebs-csi"
+EBS_CSI_KEY_GRANT_SID = "EbsCsiDriverVolumes"
+"""The statement of a volume key that lets the EBS CSI driver's role, and no other principal, use it through EC2."""
+
+
+def iam_name(cluster_name: str, suffix: str) -> str:
+    """The name of an IAM role or policy of the cluster. IAM names are account-wide and at most 64 characters;
+    the cluster's name keeps two clusters of one account apart (quome:cluster.name is capped for this)."""
+    name = f"{cluster_name}-{suffix}"
+    if len(name) > IAM_NAME_MAX:
+        raise ValueError(
+            f"quome:cluster.name = {cluster_name!r}: the IAM name {name!r} derived from it is {len(name)} characters; "
+            f"IAM allows {IAM_NAME_MAX}"
+        )
+    return name
+
+
+def ebs_csi_role_arn(spec: PlatformSpec) -> str:
+    """The EBS CSI driver's Pod Identity role, known from the spec alone: the keys come before the cluster and
+    name it in an aws:PrincipalArn condition (the role is created without a path)."""
+    return f"arn:{PARTITION}:iam::{spec.account_id}:role/{iam_name(spec.cluster.name, EBS_CSI_ROLE)}"
+
+
+def ebs_csi_key_grant(spec: PlatformSpec, key: str, actions: tuple[str, ...] = KEY_USE_ACTIONS) -> KeyUseGrant:
+    """A volume key through EC2 for the EBS CSI driver's role only, with CreateGrant for AWS resources (EC2
+    decrypts an attached volume's data key through it). Without the named role any principal of the account
+    with EC2 permissions could create, or restore from a snapshot, volumes under the key and attach them."""
+    return KeyUseGrant(
+        key=key,
+        via_services=("ec2",),
+        actions=actions,
+        allow_create_grant=True,
+        principal_arns=(ebs_csi_role_arn(spec),),
+        sid=EBS_CSI_KEY_GRANT_SID,
+    )
+
+
 def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
     """Key uses of the cluster, always through an AWS service of the stack's region.
 
     - cluster key through EKS: secrets envelope encryption (EKS creates a grant for the control plane).
-    - storage key through EC2: EBS volumes the CSI driver creates and attaches (grants for AWS resources);
-      node root volumes are covered by the key's own grant to the Auto Scaling service-linked role.
+    - storage key through EC2, for the EBS CSI driver's role only: the default StorageClass's volumes. Node
+      root volumes are launched by EC2 Auto Scaling as its service-linked role, which the key policy names
+      itself (components/keys.py autoscaling_key_purposes); AWS Backup's role has its own grant
+      (components/backup.py). Where the storage key is also the account's default EBS key (baseline stacks,
+      components/account_baseline.py), that module asks for the account-wide use that default implies.
     - storage key through S3: nodes read, and operators write, the SSE-KMS artifact bucket.
     """
     return (
         KeyUseGrant(key="cluster", via_services=("eks",), allow_create_grant=True),
-        KeyUseGrant(key="storage", via_services=("ec2",), allow_create_grant=True),
+        ebs_csi_key_grant(spec, "storage"),
         KeyUseGrant(key="storage", via_services=("s3",), actions=("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")),
     )
 
@@ -555,7 +599,7 @@ class Cluster(pulumi.ComponentResource):
             EBS_CSI,
             configuration=EBS_CSI_CONFIGURATION,
             role=self._pod_identity_role(
-                "ebs-csi",
+                EBS_CSI_ROLE,
                 EBS_CSI,
                 EBS_CSI_ROLE_POLICIES,
                 key_policy=pulumi.Output.all(args.storage_key_arn, *args.volume_key_arns).apply(
@@ -619,7 +663,7 @@ class Cluster(pulumi.ComponentResource):
     def _role(self, role: str, trust: Mapping[str, Any], managed_policies: Sequence[str]) -> aws.iam.Role:
         iam_role = aws.iam.Role(
             f"{self._name}-{role}-role",
-            name=f"{self.cluster_name}-{role}",
+            name=iam_name(self.cluster_name, role),
             # Output.json_dumps: a Pod Identity trust names the cluster's ARN, an output of the cluster.
             assume_role_policy=pulumi.Output.json_dumps(trust),
             description=f"EKS {self.cluster_name}: {role}",
@@ -643,7 +687,7 @@ class Cluster(pulumi.ComponentResource):
         """A customer-managed policy attached to the role: no inline role policies on the platform."""
         policy = aws.iam.Policy(
             f"{self._name}-{policy_name}",
-            name=f"{self.cluster_name}-{policy_name}",
+            name=iam_name(self.cluster_name, policy_name),
             description=description,
             policy=document,
             opts=child_options(self, self._provider),

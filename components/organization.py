@@ -37,7 +37,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.cluster import AccessEntryRequest, pod_identity_trust_policy
+from components.cluster import AccessEntryRequest, ebs_csi_key_grant, pod_identity_trust_policy
 from components.cluster_k8s import (
     RUNTIME_CLASS_LABEL,
     SHARED_RUNTIME_CLASS,
@@ -121,9 +121,11 @@ def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
       org key, so no org secret could be created.
       Only the org's own roles decrypt with an org key. The deployer is not a writer here: it would
       read every organization's secrets; the platform's own secrets use the `secrets` key.
-    - EC2: the cluster's EBS CSI driver creates and attaches the volumes of the org's StorageClass.
-      Any principal of the account, as its IAM policy allows, but without kms:Decrypt (see
-      EBS_KEY_ACTIONS) and with CreateGrant for AWS resources only.
+    - EC2: the cluster's EBS CSI driver creates and attaches the volumes of the org's StorageClass. Its
+      Pod Identity role only (components.cluster.ebs_csi_key_grant), without kms:Decrypt (see
+      EBS_KEY_ACTIONS) and with CreateGrant for AWS resources only: any other principal of the account
+      could otherwise restore the org's snapshots into volumes of its own and attach them. AWS Backup's
+      role gets its own EC2 grant (components/backup.py).
     """
     grants: list[KeyUseGrant] = []
     for org in spec.organizations:
@@ -144,9 +146,7 @@ def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
                 tuple(iam_role_arn(spec.account_id, org.id, role) for role in SECRET_WRITER_ROLES),
             )
         )
-        grants.append(
-            KeyUseGrant(key=org_key(org.id), via_services=("ec2",), actions=EBS_KEY_ACTIONS, allow_create_grant=True)
-        )
+        grants.append(ebs_csi_key_grant(spec, org_key(org.id), EBS_KEY_ACTIONS))
     return tuple(grants)
 
 

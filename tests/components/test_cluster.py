@@ -13,12 +13,18 @@ import pytest
 from components import organization
 from components.cluster import (
     CLUSTER_ADMIN_POLICY_ARN,
+    EBS_CSI_KEY_GRANT_SID,
+    IAM_NAME_MAX,
     VOLUME_KEY_ACTIONS,
     AccessEntryRequest,
     Cluster,
     ClusterArgs,
+    ebs_csi_role_arn,
+    iam_name,
     key_grants,
 )
+from components.cluster_spec import CLUSTER_NAME_MAX_LENGTH
+from components.config import ConfigError
 from components.cluster_k8s import (
     NODE_LABELS_UNCHANGED_RULE,
     NODE_REGISTRATION_RULE,
@@ -337,9 +343,53 @@ def test_org_keys_allow_through_ec2_what_the_csi_driver_asks_of_them():
     """The CSI role's IAM policy and the org keys' policies must agree, or org volumes never provision."""
     ec2 = [g for g in organization.key_grants(make_spec()) if g.key == org_key("acme") and g.via_services == ("ec2",)]
     assert len(ec2) == 1
-    assert ec2[0].principal_arns == ()  # the account, so the CSI role as its IAM policy allows
+    assert ec2[0].principal_arns == (f"arn:aws:iam::{ACCOUNT}:role/quome-test-ebs-csi",)  # the CSI role, no other
+    assert ec2[0].sid == EBS_CSI_KEY_GRANT_SID
     assert ec2[0].allow_create_grant is True
     assert set(VOLUME_KEY_ACTIONS) <= set(ec2[0].actions)
+
+
+def test_the_csi_role_the_key_grants_name_is_the_role_the_cluster_creates_and_associates(dev):
+    """The keys name the role before it exists, by ARN: a drift between the two would stop every volume."""
+    arn = ebs_csi_role_arn(make_spec())
+    assert arn == f"arn:aws:iam::{ACCOUNT}:role/quome-test-ebs-csi"
+    role = one(dev, ROLE, "c-ebs-csi-role").inputs
+    assert role["name"] == "quome-test-ebs-csi"
+    assert "path" not in role  # the ARN has no path segment
+    addon = next(r for r in of_type(dev, ADDON) if r.inputs["addonName"] == "aws-ebs-csi-driver")
+    assert addon.inputs["podIdentityAssociations"] == [{"serviceAccount": "ebs-csi-controller-sa", "roleArn": arn}]
+    assert ebs_csi_role_arn(make_spec(cluster={"name": "quome-other"})) == (
+        f"arn:aws:iam::{ACCOUNT}:role/quome-other-ebs-csi"
+    )
+
+
+def test_the_longest_cluster_name_keeps_every_iam_name_of_the_cluster_within_iam_limits():
+    name = "q" * CLUSTER_NAME_MAX_LENGTH
+    plan = build_cluster(make_spec(cluster={"name": name}))
+    names = [r.inputs["name"] for r in (*of_type(plan, ROLE), *of_type(plan, POLICY))]
+    assert len(names) == 6  # control-plane, node, vpc-cni, ebs-csi; node-artifacts, ebs-csi-kms
+    assert max(len(n) for n in names) == len(f"{name}-node-artifacts") == 55
+    assert all(len(n) <= IAM_NAME_MAX for n in names)
+    assert ebs_csi_role_arn(make_spec(cluster={"name": name})) == f"arn:aws:iam::{ACCOUNT}:role/{name}-ebs-csi"
+
+
+def test_a_cluster_name_too_long_for_iam_is_refused_at_config_time():
+    with pytest.raises(ConfigError) as caught:
+        make_spec(cluster={"name": "q" * (CLUSTER_NAME_MAX_LENGTH + 1)})
+    assert caught.value.problems == (
+        f'quome:cluster.name = "{"q" * 41}": must start with a letter and hold only letters, digits and \'-\', '
+        "at most 40 characters (role names derived from it must fit IAM's 64)",
+    )
+
+
+def test_an_iam_name_over_64_characters_is_refused_naming_the_cluster_name():
+    with pytest.raises(ValueError) as caught:
+        iam_name("q" * 57, "ebs-csi")
+    assert str(caught.value) == (
+        f"quome:cluster.name = '{'q' * 57}': the IAM name '{'q' * 57}-ebs-csi' derived from it is 65 characters; "
+        "IAM allows 64"
+    )
+    assert iam_name("q" * 56, "ebs-csi") == f"{'q' * 56}-ebs-csi"
 
 
 def test_no_customer_policy_allows_wildcards(dev):
@@ -353,7 +403,14 @@ def test_no_customer_policy_allows_wildcards(dev):
 def test_key_grants_ask_for_service_scoped_use_only():
     assert key_grants(make_spec()) == (
         KeyUseGrant(key="cluster", via_services=("eks",), actions=KEY_USE_ACTIONS, allow_create_grant=True),
-        KeyUseGrant(key="storage", via_services=("ec2",), actions=KEY_USE_ACTIONS, allow_create_grant=True),
+        KeyUseGrant(
+            key="storage",
+            via_services=("ec2",),
+            actions=KEY_USE_ACTIONS,
+            allow_create_grant=True,
+            principal_arns=(f"arn:aws:iam::{ACCOUNT}:role/quome-test-ebs-csi",),
+            sid="EbsCsiDriverVolumes",
+        ),
         KeyUseGrant(key="storage", via_services=("s3",), actions=("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")),
     )
 

@@ -7,6 +7,7 @@ each failing case changes one thing. Every security-relevant input is asserted v
 from __future__ import annotations
 
 import dataclasses
+import json
 from fractions import Fraction
 from typing import Any
 
@@ -15,8 +16,9 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
+from components import account_baseline, audit_trail, backup, cluster, keys, network
 from components.config import Quotas
-from components.keys import KeyUseGrant, org_key, secrets_writer_grant
+from components.keys import KeysArgs, KeyUseGrant, gather_grants, key_policy, org_key, secrets_writer_grant
 from components.node_pool import PoolScaling, SandboxNodePoolArgs
 from components.org_network_policies import POLICY_NAMES, NetworkPolicyInputs
 from components.org_rbac import ROLE_NAMES, ROLE_RULES
@@ -33,6 +35,8 @@ from tests.components.k8s_schema import manifest, schema_version, validate
 from tests.harness import ACCOUNT, REGION, build, make_spec, of_type, one, policy_document, statement
 
 CLUSTER_NAME = "quome-test"
+EBS_CSI_ROLE = f"arn:aws:iam::{ACCOUNT}:role/{CLUSTER_NAME}-ebs-csi"
+BACKUP_ROLE = f"arn:aws:iam::{ACCOUNT}:role/quome-backup-{REGION}"
 CLUSTER_ARN = f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{CLUSTER_NAME}"
 ORG_KEY_ARN = {"acme": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/acme-key", "bluebird": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/bb-key"}
 EDGE_CIDRS = ("10.64.120.0/23", "10.64.122.0/23")  # the default plan's public subnets (2 AZs)
@@ -509,9 +513,88 @@ def test_key_grants_per_org_via_secretsmanager_and_ec2():
                 ),
                 sid="SecretsManagerWriters",
             ),
-            KeyUseGrant(key=org_key(org_id), via_services=("ec2",), actions=ebs, allow_create_grant=True),
+            KeyUseGrant(
+                key=org_key(org_id),
+                via_services=("ec2",),
+                actions=ebs,
+                allow_create_grant=True,
+                principal_arns=(EBS_CSI_ROLE,),
+                sid="EbsCsiDriverVolumes",
+            ),
         )
     )
+
+
+def org_key_policy(org_id: str, **spec_overrides: Any) -> dict[str, Any]:
+    """The org key's policy from every module that publishes grants, in components/platform.py's order."""
+    spec = make_spec(**spec_overrides)
+    sources = (
+        account_baseline.key_grants,
+        audit_trail.key_grants,
+        cluster.key_grants,
+        keys.key_grants,
+        network.key_grants,
+        key_grants,
+        backup.key_grants,
+    )
+    grants = gather_grants(spec, sources)
+    trail = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/quome-audit"
+    args = KeysArgs.from_spec(spec, cloudtrail_arn=trail, grants=grants)
+    return key_policy(args, org_key(org_id))
+
+
+def test_only_the_csi_role_and_the_backup_role_use_an_org_key_through_ec2():
+    """Finding: the CSI grant named no principal, so any principal of the account with EC2 permissions could
+    restore the org's snapshots under its key and attach them. Two grants on one key and service, each with
+    its own principal: two statement pairs, neither principal lost nor merged into the other."""
+    document = org_key_policy("acme")
+    via_ec2 = [s for s in document["Statement"] if "ec2." in json.dumps(s.get("Condition", {}))]
+    ec2 = f"ec2.{REGION}.amazonaws.com"
+    assert [(s["Sid"], s["Condition"]["ArnEquals"]["aws:PrincipalArn"]) for s in via_ec2] == [
+        ("EbsCsiDriverVolumes", [EBS_CSI_ROLE]),
+        ("EbsCsiDriverVolumesCreateGrant", [EBS_CSI_ROLE]),
+        ("UseViaEc2", [BACKUP_ROLE]),
+        ("UseViaEc2CreateGrant", [BACKUP_ROLE]),
+    ]
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    assert statement(document, "EbsCsiDriverVolumes") == {
+        "Sid": "EbsCsiDriverVolumes",
+        "Effect": "Allow",
+        "Principal": {"AWS": root},
+        "Action": ["kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"],
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": ec2},
+            "ArnEquals": {"aws:PrincipalArn": [EBS_CSI_ROLE]},
+        },
+    }
+    assert statement(document, "EbsCsiDriverVolumesCreateGrant") == {
+        "Sid": "EbsCsiDriverVolumesCreateGrant",
+        "Effect": "Allow",
+        "Principal": {"AWS": root},
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": ec2},
+            "ArnEquals": {"aws:PrincipalArn": [EBS_CSI_ROLE]},
+            "Bool": {"kms:GrantIsForAWSResource": "true"},
+        },
+    }
+    assert statement(document, "UseViaEc2")["Action"] == statement(document, "EbsCsiDriverVolumes")["Action"]
+
+
+def test_a_baseline_stack_gives_its_org_keys_no_account_wide_ec2_use():
+    """Only the storage key is the account's default EBS key; the org keys stay with the two roles."""
+    document = org_key_policy("bluebird", ownsAccountBaseline=True)
+    via_ec2 = [s for s in document["Statement"] if "ec2." in json.dumps(s.get("Condition", {}))]
+    assert len(via_ec2) == 4
+    assert all(s["Condition"]["ArnEquals"]["aws:PrincipalArn"] in ([EBS_CSI_ROLE], [BACKUP_ROLE]) for s in via_ec2)
+
+
+def test_the_csi_role_the_org_key_names_follows_the_cluster_name():
+    grants = key_grants(make_spec(cluster={"name": "quome-other"}))
+    ec2 = [g for g in grants if g.key == org_key("acme") and g.via_services == ("ec2",)]
+    assert [g.principal_arns for g in ec2] == [(f"arn:aws:iam::{ACCOUNT}:role/quome-other-ebs-csi",)]
 
 
 def test_only_the_org_roles_may_decrypt_with_an_org_key_and_only_through_secrets_manager():
