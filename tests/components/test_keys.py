@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import account_baseline, audit_trail, keys, organization
+from components import account_baseline, audit_trail, backup, cluster, keys, network, organization
 from components.config import ConfigError
 from components.keys import (
     DELETION_WINDOW_DAYS,
@@ -329,6 +329,58 @@ def test_storage_key_lets_the_autoscaling_role_use_it_and_create_grants_for_aws_
     assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
 
 
+def platform_key_policy(key_name: str, **spec_overrides: Any) -> dict[str, Any]:
+    """A key's policy from every module that publishes grants, in components/platform.py's order."""
+    spec = make_spec(**spec_overrides)
+    sources = (
+        account_baseline.key_grants,
+        audit_trail.key_grants,
+        cluster.key_grants,
+        keys.key_grants,
+        network.key_grants,
+        organization.key_grants,
+        backup.key_grants,
+    )
+    args = KeysArgs.from_spec(spec, cloudtrail_arn=TRAIL, grants=gather_grants(spec, sources))
+    return key_policy(args, key_name)
+
+
+def ec2_principals(document: dict[str, Any]) -> list[tuple[str, list[str] | None]]:
+    """(Sid, aws:PrincipalArn values or None for the whole account) of every statement through EC2."""
+    return [
+        (s["Sid"], s["Condition"].get("ArnEquals", {}).get("aws:PrincipalArn"))
+        for s in document["Statement"]
+        if s.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService") == f"ec2.{REGION}.amazonaws.com"
+    ]
+
+
+EBS_CSI_ROLE = f"arn:aws:iam::{ACCOUNT}:role/quome-test-ebs-csi"
+BACKUP_ROLE = f"arn:aws:iam::{ACCOUNT}:role/quome-backup-{REGION}"
+
+
+def test_storage_key_through_ec2_is_for_the_csi_and_backup_roles_only_where_it_is_no_default_key():
+    """Without the account baseline the storage key is not the account's default EBS key: the CSI driver
+    (default StorageClass) and AWS Backup are its only EC2 users; node volumes go through the Auto Scaling role."""
+    assert ec2_principals(platform_key_policy("storage", ownsAccountBaseline=False)) == [
+        ("EbsCsiDriverVolumes", [EBS_CSI_ROLE]),
+        ("EbsCsiDriverVolumesCreateGrant", [EBS_CSI_ROLE]),
+        ("UseViaEc2", [BACKUP_ROLE]),
+        ("UseViaEc2CreateGrant", [BACKUP_ROLE]),
+    ]
+
+
+def test_storage_key_as_the_default_ebs_key_keeps_account_wide_ec2_use_beside_the_named_roles():
+    """Three grants through EC2 on one key: three statement pairs with distinct Sids, every principal kept."""
+    assert ec2_principals(platform_key_policy("storage", ownsAccountBaseline=True)) == [
+        ("UseViaEc2", None),
+        ("UseViaEc2CreateGrant", None),
+        ("EbsCsiDriverVolumes", [EBS_CSI_ROLE]),
+        ("EbsCsiDriverVolumesCreateGrant", [EBS_CSI_ROLE]),
+        ("UseViaEc22", [BACKUP_ROLE]),
+        ("UseViaEc22CreateGrant", [BACKUP_ROLE]),
+    ]
+
+
 def test_a_grant_becomes_a_via_service_statement_for_the_account(compliant):
     plan, _ = compliant
     document = policies(plan)["k-storage"]
@@ -393,8 +445,8 @@ def test_organization_key_lets_the_workload_role_read_and_names_it_only_in_a_con
         "UseViaSecretsmanager",
         "SecretsManagerWriters",
         "SecretsManagerWritersDescribeKey",
-        "UseViaEc2",
-        "UseViaEc2CreateGrant",
+        "EbsCsiDriverVolumes",
+        "EbsCsiDriverVolumesCreateGrant",
     ]
     assert statement(document, "UseViaSecretsmanager") == {
         "Sid": "UseViaSecretsmanager",
@@ -407,9 +459,11 @@ def test_organization_key_lets_the_workload_role_read_and_names_it_only_in_a_con
             "ArnEquals": {"aws:PrincipalArn": [workload]},
         },
     }
-    # The EC2 statements name no principal: the CSI driver's role (and any role its IAM policy allows) creates
-    # the org's volumes, without kms:Decrypt.
-    assert "ArnEquals" not in statement(document, "UseViaEc2")["Condition"]
+    # The EC2 statements name the CSI driver's role alone, which creates the org's volumes without kms:Decrypt.
+    csi = f"arn:aws:iam::{ACCOUNT}:role/quome-test-ebs-csi"
+    for sid in ("EbsCsiDriverVolumes", "EbsCsiDriverVolumesCreateGrant"):
+        assert statement(document, sid)["Condition"]["ArnEquals"] == {"aws:PrincipalArn": [csi]}
+    assert "kms:Decrypt" not in statement(document, "EbsCsiDriverVolumes")["Action"]
 
 
 def test_organization_key_lets_its_owner_and_admin_write_only_its_own_secrets():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,43 @@ def test_stack_outputs_name_the_audit_trail_keys_cluster_and_organizations():
     assert acme["workloadRoleArn"] == "arn:aws:iam::111111111111:role/quome-acme-health-workload"
     assert sorted(acme["roleArns"]) == ["admin", "developer", "owner", "viewer"]
     assert acme["keyArn"] not in outputs["keyArns"].values(), "each organization has its own key"
+
+
+def test_every_volume_key_names_in_its_ec2_statements_the_csi_role_the_program_associates():
+    """Finding: an org key's EC2 statement named no principal. Through the real program: each org key's EC2
+    statements name exactly the EBS CSI add-on's Pod Identity role and the backup role; the storage key also
+    keeps account-wide EC2 use, since dev owns the account baseline and the storage key is the default EBS key."""
+    resources = plan_stack("dev")["resources"]
+    addons = [r for r in resources if r["type"] == "aws:eks/addon:Addon"]
+    addon = next(r for r in addons if r["inputs"]["addonName"] == "aws-ebs-csi-driver")
+    csi_role = addon["inputs"]["podIdentityAssociations"][0]["roleArn"]
+    assert csi_role == "arn:aws:iam::111111111111:role/quome-dev-ebs-csi"
+    backup_role = "arn:aws:iam::111111111111:role/quome-backup-us-east-1"
+    keys = {r["name"]: json.loads(r["inputs"]["policy"]) for r in resources if r["type"] == "aws:kms/key:Key"}
+    expected = [
+        ("EbsCsiDriverVolumes", [csi_role]),
+        ("EbsCsiDriverVolumesCreateGrant", [csi_role]),
+        ("UseViaEc2", [backup_role]),
+        ("UseViaEc2CreateGrant", [backup_role]),
+    ]
+    for org_id in ("acme-health", "bluebird"):
+        assert ec2_principals(keys[f"quome-dev-keys-org-{org_id}"]) == expected, org_id
+    assert ec2_principals(keys["quome-dev-keys-storage"]) == [
+        ("UseViaEc2", None),
+        ("UseViaEc2CreateGrant", None),
+        ("EbsCsiDriverVolumes", [csi_role]),
+        ("EbsCsiDriverVolumesCreateGrant", [csi_role]),
+        ("UseViaEc22", [backup_role]),
+        ("UseViaEc22CreateGrant", [backup_role]),
+    ]
+    for other in ("logs", "secrets", "cluster"):
+        assert ec2_principals(keys[f"quome-dev-keys-{other}"]) == [], other
+
+
+def ec2_principals(document: dict) -> list[tuple[str, list[str] | None]]:
+    """(Sid, aws:PrincipalArn values or None for the whole account) of every key statement through EC2."""
+    return [
+        (s["Sid"], s["Condition"].get("ArnEquals", {}).get("aws:PrincipalArn"))
+        for s in document["Statement"]
+        if s.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService") == "ec2.us-east-1.amazonaws.com"
+    ]
