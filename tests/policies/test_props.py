@@ -6,7 +6,7 @@ from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from hipaa_pack import props
-from tests.policies.fakes import FakeResource, engine_props, resource_args, stack_args
+from tests.policies.fakes import FakeResource, engine_props, resource_args, stack_args, urn_for
 
 BUCKET = "aws:s3/bucket:Bucket"
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -66,6 +66,80 @@ def test_tags_read_tags_never_tags_all():
     assert props.is_log_sink(p) and props.log_sink_kind(p) == "s3-access-logs"
     defaults_only = engine_props({"tagsAll": {"quome:log-sink": "s3-access-logs"}})
     assert not props.is_log_sink(defaults_only) and props.log_sink_kind(defaults_only) is None
+
+
+@pytest.mark.parametrize("value, sink", [
+    ("s3-access-logs", True), ("alb-access-logs", True), ("audit", False), ("", False), ("S3-ACCESS-LOGS", False),
+])
+def test_is_log_sink_needs_a_known_sink_kind(value, sink):
+    assert props.is_log_sink(engine_props({"tags": {"quome:log-sink": value}})) is sink
+
+
+LOGGING, LOGGING_V2 = "aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"
+LB, ALB = "aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"
+
+
+def _sink_stack(*extra, kind="s3-access-logs"):
+    return stack_args([FakeResource(BUCKET, "sink", {"tags": {"quome:log-sink": kind}}),
+                       FakeResource(BUCKET, "phi", {"tags": {}}), *extra])
+
+
+def _sink_verdict(args):
+    sinks = props.log_sinks(args)
+    sink = next(r for r in args.resources if r.name == "sink")
+    return sinks.kind(sink), sinks.refusal(sink)
+
+
+S3_NOT_DELIVERED = ("bucket 'sink': tag quome:log-sink is 's3-access-logs', but no BucketLogging of another bucket "
+                    "in this stack delivers to it; required one whose targetBucket is joined to it "
+                    "(target_bucket=<sink>.id) to be treated as a log sink")
+ALB_NOT_DELIVERED = ("bucket 'sink': tag quome:log-sink is 'alb-access-logs', but no load balancer in this stack "
+                     "delivers to it; required one with accessLogs.enabled true and accessLogs.bucket joined to it "
+                     "(bucket=<sink>.bucket) to be treated as a log sink")
+
+
+@pytest.mark.parametrize("token", [LOGGING, LOGGING_V2])
+def test_log_sinks_an_access_log_sink_needs_another_buckets_logging_joined_to_it(token):
+    delivered = FakeResource(token, "phi-logging", property_dependencies={"bucket": "phi", "targetBucket": "sink"})
+    assert _sink_verdict(_sink_stack(delivered)) == ("s3-access-logs", None)
+    literal = FakeResource(token, "phi-logging", {"targetBucket": "quome-sink"},
+                           property_dependencies={"bucket": "phi"})
+    assert _sink_verdict(_sink_stack(literal)) == (None, S3_NOT_DELIVERED)
+    itself = FakeResource(token, "sink-logging", property_dependencies={"bucket": "sink", "targetBucket": "sink"})
+    assert _sink_verdict(_sink_stack(itself)) == (None, S3_NOT_DELIVERED)
+
+
+@pytest.mark.parametrize("token", [LB, ALB])
+def test_log_sinks_an_alb_sink_needs_a_logging_load_balancer_joined_to_it(token):
+    def edge(enabled, joined=True):
+        return FakeResource(token, "edge", {"accessLogs": {"enabled": enabled, "bucket": "quome-sink"}},
+                            property_dependencies={"accessLogs": "sink"} if joined else {})
+
+    assert _sink_verdict(_sink_stack(edge("true"), kind="alb-access-logs")) == ("alb-access-logs", None)
+    assert _sink_verdict(_sink_stack(edge(False), kind="alb-access-logs")) == (None, ALB_NOT_DELIVERED)
+    assert _sink_verdict(_sink_stack(edge(True, joined=False), kind="alb-access-logs")) == (None, ALB_NOT_DELIVERED)
+    # Each kind needs its own delivery: S3 access logs do not make an ALB sink, nor the reverse.
+    s3_delivery = FakeResource(LOGGING, "phi-logging", property_dependencies={"bucket": "phi", "targetBucket": "sink"})
+    assert _sink_verdict(_sink_stack(s3_delivery, kind="alb-access-logs")) == (None, ALB_NOT_DELIVERED)
+    assert _sink_verdict(_sink_stack(edge(True))) == (None, S3_NOT_DELIVERED)
+
+
+def test_log_sinks_refuses_an_unknown_kind_and_ignores_untagged_buckets():
+    delivered = FakeResource(LOGGING, "phi-logging", property_dependencies={"bucket": "phi", "targetBucket": "sink"})
+    args = _sink_stack(delivered, kind="audit")
+    assert _sink_verdict(args) == (None, "bucket 'sink': tag quome:log-sink is 'audit', not a known sink kind; "
+                                         "required 's3-access-logs' or 'alb-access-logs' to be treated as a log sink")
+    sinks = props.log_sinks(args)
+    assert dict(sinks.kinds) == {} and list(sinks.refusals) == [urn_for(BUCKET, "sink")]
+    phi = next(r for r in args.resources if r.name == "phi")
+    assert (sinks.kind(phi), sinks.refusal(phi)) == (None, None)
+
+
+def test_log_sinks_reads_no_load_balancer_when_no_bucket_claims_alb_logs():
+    # An accessLogs unknown during preview must not stop the bucket checks of a stack without an ALB sink.
+    unknown = FakeResource(LB, "edge", {"accessLogs": {"enabled": UNKNOWN_STRING_VALUE}})
+    delivered = FakeResource(LOGGING, "phi-logging", property_dependencies={"bucket": "phi", "targetBucket": "sink"})
+    assert _sink_verdict(_sink_stack(delivered, unknown)) == ("s3-access-logs", None)
 
 
 @pytest.mark.parametrize("reference, managed", [
@@ -252,6 +326,10 @@ def test_workload_and_container_refs_name_objects_for_messages():
     assert props.container_ref("ephemeralContainers", engine_props({})) == "unnamed ephemeral container"
 
 
+NOT_A_TENANT = ("namespace 'kube-system' is a system namespace (neither quome.io/tenant: \"true\" nor a "
+                "quome.io/organization label)")
+
+
 def test_tenant_namespaces_and_the_objects_in_them():
     from hipaa_pack.factory import StackArgs
 
@@ -260,22 +338,38 @@ def test_tenant_namespaces_and_the_objects_in_them():
         FakeResource(namespace, "acme", {"metadata": {"name": "org-acme", "labels": {props.TENANT_LABEL: "true"}}}),
         FakeResource(namespace, "system", {"metadata": {"name": "kube-system"}}),
         FakeResource(namespace, "unnamed", {"metadata": {"labels": {props.TENANT_LABEL: "true"}}}),
+        FakeResource(namespace, "kappa", {"metadata": {"name": "org-kappa",
+                                                       "labels": {props.ORGANIZATION_LABEL: "kappa"}}}),
         FakeResource(quota, "acme-quota", {"metadata": {"namespace": "org-acme"}}),
         FakeResource(quota, "default-quota", {"metadata": {}}),
     ])
     args = StackArgs(plain.resources, {}, {})
-    acme, system, unnamed, acme_quota, default_quota = args.resources
+    acme, system, unnamed, kappa, acme_quota, default_quota = args.resources
     assert props.is_tenant_namespace(acme.props) and not props.is_tenant_namespace(system.props)
 
     tenants = props.tenant_namespaces(args)
-    assert tenants == {"org-acme": acme, "unnamed": unnamed}
+    assert tenants == {"org-acme": acme, "unnamed": unnamed, "org-kappa": kappa}
     assert props.by_tenant_namespace(args, quota, tenants) == {"org-acme": [acme_quota], "default": [default_quota]}
     assert args.not_applicable_notes == [
-        "system: namespace 'kube-system' is a system namespace (no quome.io/tenant: \"true\" label)",
+        f"system: {NOT_A_TENANT}",
         "default-quota: namespace 'default' is not a tenant namespace of this stack",
     ]
-    assert props.not_a_tenant("kube-system") == \
-        "namespace 'kube-system' is a system namespace (no quome.io/tenant: \"true\" label)"
+    assert props.not_a_tenant("kube-system") == NOT_A_TENANT
+
+
+@pytest.mark.parametrize("namespace_labels, tenant", [
+    ({"quome.io/tenant": "true"}, True),
+    # Either label brings a namespace under the cluster's tenant admission policy (organization: Exists).
+    ({"quome.io/organization": "acme"}, True),
+    ({"quome.io/organization": "acme", "quome.io/tenant": "false"}, True),
+    ({"quome.io/organization": ""}, True),
+    ({"quome.io/tenant": "false"}, False),
+    ({"quome.io/tenant": "True"}, False),
+    ({"kubernetes.io/metadata.name": "kube-system"}, False),
+    ({}, False),
+])
+def test_is_tenant_namespace_agrees_with_the_admission_policy_bindings(namespace_labels, tenant):
+    assert props.is_tenant_namespace(engine_props({"metadata": {"labels": namespace_labels}})) is tenant
 
 
 def test_system_namespaces_schema_defaults_to_the_kubernetes_system_namespaces():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from pulumi_policy import (
@@ -84,7 +85,12 @@ K8S_WORKLOAD_TOKENS = K8S_TEMPLATE_WORKLOAD_TOKENS | {K8S_POD_TOKEN, K8S_CRONJOB
 
 # ------------------------------------------------------------------------------------ conventions
 LOG_SINK_TAG = "quome:log-sink"
+# The kinds of AWS log delivery a sink bucket can receive: the values quome:log-sink may take.
+S3_ACCESS_LOG_SINK = "s3-access-logs"
+ALB_ACCESS_LOG_SINK = "alb-access-logs"
+LOG_SINK_KINDS = (S3_ACCESS_LOG_SINK, ALB_ACCESS_LOG_SINK)
 TENANT_LABEL = "quome.io/tenant"
+ORGANIZATION_LABEL = "quome.io/organization"
 DEFAULT_SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 
 _MISSING = object()
@@ -180,8 +186,13 @@ def tags(props: Any) -> Mapping[str, str]:
 
 
 def is_log_sink(props: Any) -> bool:
-    """True for buckets tagged quome:log-sink (they receive AWS log delivery, which needs SSE-S3)."""
-    return LOG_SINK_TAG in tags(props)
+    """True for buckets whose quome:log-sink tag names a known sink kind (LOG_SINK_KINDS).
+
+    This is all a resource policy can see: it cannot tell whether anything delivers to the bucket.
+    Stack policies must use log_sinks(), which also requires the delivery; the tag alone takes a
+    bucket out of SSE-KMS, object lock and its own access logging, and anyone can set a tag.
+    """
+    return log_sink_kind(props) in LOG_SINK_KINDS
 
 
 def log_sink_kind(props: Any) -> Optional[str]:
@@ -306,6 +317,75 @@ def by_joined_urn(resources: Iterable[PolicyResource], prop: str) -> dict[str, l
     return index
 
 
+@dataclass(frozen=True)
+class LogSinks:
+    """The stack's buckets tagged quome:log-sink, sorted by log_sinks() into real sinks and refused tags."""
+
+    kinds: Mapping[str, str]
+    """URN -> sink kind, for each bucket that really is a log sink of the stack."""
+    refusals: Mapping[str, str]
+    """URN -> the violation message, for each tagged bucket that is not (unknown kind, no delivery)."""
+
+    def kind(self, bucket: PolicyResource) -> Optional[str]:
+        """The sink kind of a real log sink; None for every other bucket, tagged or not."""
+        return self.kinds.get(bucket.urn)
+
+    def refusal(self, bucket: PolicyResource) -> Optional[str]:
+        """Why the bucket's quome:log-sink tag earns no log-sink treatment, or None."""
+        return self.refusals.get(bucket.urn)
+
+
+def log_sinks(args: StackValidationArgs) -> LogSinks:
+    """Which of the stack's tagged buckets are log sinks: those whose quome:log-sink tag is a known kind
+    AND that receive that kind of delivery in this stack, joined through property dependencies:
+
+      * s3-access-logs: a BucketLogging of another bucket whose targetBucket is joined to it (a sink
+        logging into itself proves nothing);
+      * alb-access-logs: a load balancer with accessLogs.enabled true whose accessLogs is joined to it
+        (property dependencies are per top-level input, so the join is on accessLogs, set from
+        access_logs.bucket).
+
+    Every other tagged bucket gets a refusal that names the tag value found and what is required.
+    """
+    deliveries: dict[str, dict[str, list[PolicyResource]]] = {}
+
+    def delivered_to(kind: str) -> dict[str, list[PolicyResource]]:
+        # Built on first need, so a stack without such a sink never reads load balancers' settings
+        # (one of them unknown during preview would stop every bucket check).
+        if kind not in deliveries:
+            if kind == S3_ACCESS_LOG_SINK:
+                deliveries[kind] = by_joined_urn(resources_of(args, BUCKET_LOGGING_TOKENS), "targetBucket")
+            else:
+                logging = [lb for lb in resources_of(args, LB_TOKENS)
+                           if as_bool(dig(lb.props, "accessLogs.enabled")) is True]
+                deliveries[kind] = by_joined_urn(logging, "accessLogs")
+        return deliveries[kind]
+
+    kinds: dict[str, str] = {}
+    refusals: dict[str, str] = {}
+    for bucket in resources_of(args, BUCKET_TOKENS):
+        if LOG_SINK_TAG not in tags(bucket.props):
+            continue
+        kind = log_sink_kind(bucket.props)
+        where = f"bucket '{bucket.name}': tag {LOG_SINK_TAG} is {shown(kind)}"
+        if kind not in LOG_SINK_KINDS:
+            known = " or ".join(repr(k) for k in LOG_SINK_KINDS)
+            refusals[bucket.urn] = f"{where}, not a known sink kind; required {known} to be treated as a log sink"
+            continue
+        senders = [r for r in delivered_to(kind).get(bucket.urn, []) if bucket.urn not in joined(r, "bucket")]
+        if senders:
+            kinds[bucket.urn] = kind
+        elif kind == S3_ACCESS_LOG_SINK:
+            refusals[bucket.urn] = (f"{where}, but no BucketLogging of another bucket in this stack delivers to it; "
+                                    f"required one whose targetBucket is joined to it (target_bucket=<sink>.id) "
+                                    f"to be treated as a log sink")
+        else:
+            refusals[bucket.urn] = (f"{where}, but no load balancer in this stack delivers to it; required one with "
+                                    f"accessLogs.enabled true and accessLogs.bucket joined to it "
+                                    f"(bucket=<sink>.bucket) to be treated as a log sink")
+    return LogSinks(kinds, refusals)
+
+
 def sole_companion(owner: PolicyResource, companions: Sequence[PolicyResource], where: str, kind: str,
                    required: str, report_violation: ReportViolation) -> Optional[PolicyResource]:
     """The one `kind` resource joined to `owner` (from by_joined_urn), or None after reporting on the
@@ -373,13 +453,21 @@ def k8s_namespace(props: Any) -> str:
 
 
 def is_tenant_namespace(props: Any) -> bool:
-    """A Namespace labelled quome.io/tenant "true" (an organization's); the others are system namespaces."""
-    return labels(props).get(TENANT_LABEL) == "true"
+    """An organization's Namespace: labelled quome.io/tenant "true", or carrying a quome.io/organization
+    label (any value); the others are system namespaces.
+
+    Either label brings a namespace under the cluster's tenant admission policy (its bindings in
+    components/cluster_k8s.py select quome.io/tenant "true" and quome.io/organization Exists), so the
+    pack holds both: dropping one label must not take a namespace out of the tenant controls.
+    """
+    found = labels(props)
+    return found.get(TENANT_LABEL) == "true" or ORGANIZATION_LABEL in found
 
 
 def not_a_tenant(namespace: str) -> str:
     """The not-applicable reason for a Namespace that is_tenant_namespace() turns down."""
-    return f"namespace '{namespace}' is a system namespace (no {TENANT_LABEL}: \"true\" label)"
+    return (f"namespace '{namespace}' is a system namespace (neither {TENANT_LABEL}: \"true\" "
+            f"nor a {ORGANIZATION_LABEL} label)")
 
 
 def tenant_namespaces(args: StackArgs) -> dict[str, PolicyResource]:

@@ -10,7 +10,20 @@ BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
 LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 LOCK_V2 = "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"
 TRAIL = "aws:cloudtrail/trail:Trail"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+LB = "aws:lb/loadBalancer:LoadBalancer"
 AUDIT_URN = urn_for(BUCKET, "audit")
+SINK_URN = urn_for(BUCKET, "access-logs")
+# What a sink bucket that earns no exemption is told: it has no lock at all.
+SINK_UNLOCKED = [
+    ("audit bucket 'access-logs': objectLockEnabled is unset; required true (it can only be turned on when the "
+     "bucket is created)", SINK_URN),
+    ("audit bucket 'access-logs' has no BucketObjectLockConfiguration; required one with "
+     "rule.defaultRetention.mode COMPLIANCE for at least 2190 days", SINK_URN)]
+NO_ACCESS_LOG_DELIVERY = (
+    "bucket 'access-logs': tag quome:log-sink is 's3-access-logs', but no BucketLogging of another bucket in this "
+    "stack delivers to it; required one whose targetBucket is joined to it (target_bucket=<sink>.id) to be treated "
+    "as a log sink")
 
 
 def lock(mode="COMPLIANCE", years=7, days=None, name="audit-object-lock", bucket="audit", token=LOCK):
@@ -114,13 +127,78 @@ def test_deprecated_v2_tokens_are_checked_too():
          "'GOVERNANCE'; required 'COMPLIANCE' (governance mode can be bypassed)", urn_for(BUCKET_V2, "audit"))]
 
 
-def test_a_log_sink_is_not_applicable_even_as_a_trail_destination():
-    sink = audit_bucket(tags={"quome:log-sink": "s3-access-logs", "quome:purpose": "audit"}, object_lock=None,
-                        name="access-logs")
-    outcome = run(POLICY, stack(sink, trail(bucket="access-logs")))
+def access_log_sink(tags=None, name="access-logs", delivered=True):
+    """A bucket tagged as the S3 access-log sink (and quome:purpose audit, so this control sees it), with
+    object lock off, and, when `delivered`, the audit bucket's BucketLogging writing into it."""
+    sink_tags = {"quome:log-sink": "s3-access-logs", "quome:purpose": "audit"} if tags is None else tags
+    resources = [audit_bucket(tags=sink_tags, object_lock=None, name=name)]
+    if delivered:
+        resources.append(FakeResource(LOGGING, "audit-access-logging", {"targetPrefix": "quome-audit/"},
+                                      property_dependencies={"bucket": "audit", "targetBucket": name}))
+    return resources
+
+
+def test_a_log_sink_that_receives_access_logs_is_not_applicable():
+    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *access_log_sink()))
     assert outcome.violations == []
     assert outcome.not_applicable == ("access-logs: log-sink bucket (s3-access-logs): AWS log delivery refuses a "
                                       "default retention, so aud-log-retention holds its lifecycle")
+
+
+def test_a_trail_destination_tagged_as_a_log_sink_is_held_to_the_lock():
+    outcome = run(POLICY, stack(audit_bucket(), lock(), *access_log_sink(), trail(bucket="access-logs")))
+    assert outcome.not_applicable is None
+    assert outcome.violations == [
+        ("audit bucket 'access-logs': tag quome:log-sink is 's3-access-logs', but trail 'trail' writes to it; "
+         "required no quome:log-sink tag on a trail's bucket (the trail's logs must be WORM)", SINK_URN),
+        *SINK_UNLOCKED]
+
+
+def test_an_unknown_log_sink_kind_earns_no_exemption():
+    sink = access_log_sink(tags={"quome:log-sink": "audit-logs", "quome:purpose": "audit"})
+    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *sink))
+    assert outcome.not_applicable is None
+    assert outcome.violations == [
+        ("bucket 'access-logs': tag quome:log-sink is 'audit-logs', not a known sink kind; required "
+         "'s3-access-logs' or 'alb-access-logs' to be treated as a log sink", SINK_URN),
+        *SINK_UNLOCKED]
+
+
+def test_a_log_sink_tag_on_a_bucket_nothing_delivers_to_earns_no_exemption():
+    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *access_log_sink(delivered=False)))
+    assert outcome.not_applicable is None
+    assert outcome.violations == [(NO_ACCESS_LOG_DELIVERY, SINK_URN), *SINK_UNLOCKED]
+
+
+def test_a_bucket_logging_into_itself_is_no_delivery():
+    self_logging = FakeResource(LOGGING, "sink-self-logging", {"targetPrefix": "self/"},
+                                property_dependencies={"bucket": "access-logs", "targetBucket": "access-logs"})
+    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *access_log_sink(delivered=False), self_logging))
+    assert outcome.not_applicable is None
+    assert outcome.violations == [(NO_ACCESS_LOG_DELIVERY, SINK_URN), *SINK_UNLOCKED]
+
+
+def test_an_alb_log_sink_needs_a_load_balancer_that_logs_into_it():
+    sink = access_log_sink(tags={"quome:log-sink": "alb-access-logs", "quome:purpose": "audit"}, delivered=False)
+    logging_lb = FakeResource(LB, "edge", {"accessLogs": {"enabled": True, "bucket": "quome-access-logs"}},
+                              property_dependencies={"accessLogs": "access-logs"})
+    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *sink, logging_lb))
+    assert outcome.violations == []
+    assert outcome.not_applicable == ("access-logs: log-sink bucket (alb-access-logs): AWS log delivery refuses a "
+                                      "default retention, so aud-log-retention holds its lifecycle")
+
+
+def test_an_alb_log_sink_whose_load_balancer_has_logging_off_earns_no_exemption():
+    sink = access_log_sink(tags={"quome:log-sink": "alb-access-logs", "quome:purpose": "audit"}, delivered=False)
+    silent_lb = FakeResource(LB, "edge", {"accessLogs": {"enabled": False, "bucket": "quome-access-logs"}},
+                             property_dependencies={"accessLogs": "access-logs"})
+    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *sink, silent_lb))
+    assert outcome.not_applicable is None
+    assert outcome.messages == [
+        "bucket 'access-logs': tag quome:log-sink is 'alb-access-logs', but no load balancer in this stack delivers "
+        "to it; required one with accessLogs.enabled true and accessLogs.bucket joined to it (bucket=<sink>.bucket) "
+        "to be treated as a log sink",
+        *(message for message, _ in SINK_UNLOCKED)]
 
 
 def test_a_trail_writing_to_another_stacks_bucket_is_not_applicable():

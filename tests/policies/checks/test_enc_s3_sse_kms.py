@@ -7,6 +7,8 @@ from tests.policies.fakes import FakeResource, resolved_config, run, stack_args,
 BUCKET = "aws:s3/bucket:Bucket"
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 KEY = "aws:kms/key:Key"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+LB = "aws:alb/loadBalancer:LoadBalancer"
 KEY_ARN = "arn:aws:kms:eu-central-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 PHI_URN = urn_for(BUCKET, "phi")
 
@@ -99,19 +101,65 @@ def test_deprecated_v2_tokens_are_checked_too():
                                    urn_for("aws:s3/bucketV2:BucketV2", "phi"))]
 
 
+SSE_S3 = kms_rule("AES256", key_id=None, bucket_key=None)
+SINK_TAGS = {"quome:log-sink": "s3-access-logs"}
+# The audit bucket's access logs delivered into 'phi', which makes a tagged 'phi' a real log sink.
+DELIVERY = [FakeResource(BUCKET, "audit", {"bucket": "quome-audit"}),
+            FakeResource(SSE, "audit-sse", {"rules": [kms_rule()]}, property_dependencies={"bucket": "audit"}),
+            FakeResource(LOGGING, "audit-access-logging", {"targetPrefix": "quome-audit/"},
+                         property_dependencies={"bucket": "audit", "targetBucket": "phi"})]
+
+
 def test_log_sink_with_sse_s3_is_listed_as_not_applicable():
-    outcome = run(POLICY, stack(kms_rule("AES256", key_id=None, bucket_key=None),
-                                bucket_tags={"quome:log-sink": "s3-access-logs"}))
+    outcome = run(POLICY, stack(SSE_S3, bucket_tags=SINK_TAGS, extra=DELIVERY))
     assert outcome.violations == []
     assert outcome.not_applicable == ("phi: log-sink bucket (s3-access-logs) uses SSE-S3, "
                                       "the only encryption AWS log delivery supports")
 
 
 def test_log_sink_with_sse_kms_fails():
-    outcome = run(POLICY, stack(kms_rule(), bucket_tags={"quome:log-sink": "s3-access-logs"}))
+    outcome = run(POLICY, stack(kms_rule(), bucket_tags=SINK_TAGS, extra=DELIVERY))
     assert outcome.messages == ["log-sink bucket 'phi': sseAlgorithm is 'aws:kms'; required AES256, "
                                 "because AWS log delivery writes only to SSE-S3 buckets"]
     assert outcome.not_applicable is None
+
+
+def test_an_unknown_log_sink_kind_is_reported_and_held_to_sse_kms():
+    outcome = run(POLICY, stack(SSE_S3, bucket_tags={"quome:log-sink": "phi-archive"}, extra=DELIVERY))
+    assert outcome.not_applicable is None
+    assert outcome.violations == [
+        ("bucket 'phi': tag quome:log-sink is 'phi-archive', not a known sink kind; required 's3-access-logs' or "
+         "'alb-access-logs' to be treated as a log sink", PHI_URN),
+        ("bucket 'phi': sseAlgorithm is 'AES256'; required aws:kms or aws:kms:dsse", PHI_URN)]
+
+
+def test_a_log_sink_tag_on_a_bucket_nothing_delivers_to_is_reported_and_held_to_sse_kms():
+    outcome = run(POLICY, stack(SSE_S3, bucket_tags=SINK_TAGS, extra=DELIVERY[:2]))
+    assert outcome.not_applicable is None
+    assert outcome.violations == [
+        ("bucket 'phi': tag quome:log-sink is 's3-access-logs', but no BucketLogging of another bucket in this stack "
+         "delivers to it; required one whose targetBucket is joined to it (target_bucket=<sink>.id) to be treated "
+         "as a log sink", PHI_URN),
+        ("bucket 'phi': sseAlgorithm is 'AES256'; required aws:kms or aws:kms:dsse", PHI_URN)]
+
+
+def test_an_alb_log_sink_tag_without_a_logging_load_balancer_is_reported_and_held_to_sse_kms():
+    literal = FakeResource(LB, "edge", {"accessLogs": {"enabled": True, "bucket": "quome-phi"}})
+    outcome = run(POLICY, stack(SSE_S3, bucket_tags={"quome:log-sink": "alb-access-logs"}, extra=[literal]))
+    assert outcome.violations == [
+        ("bucket 'phi': tag quome:log-sink is 'alb-access-logs', but no load balancer in this stack delivers to it; "
+         "required one with accessLogs.enabled true and accessLogs.bucket joined to it (bucket=<sink>.bucket) to be "
+         "treated as a log sink", PHI_URN),
+        ("bucket 'phi': sseAlgorithm is 'AES256'; required aws:kms or aws:kms:dsse", PHI_URN)]
+
+
+def test_an_alb_log_sink_that_a_load_balancer_logs_into_may_use_sse_s3():
+    joined = FakeResource(LB, "edge", {"accessLogs": {"enabled": True, "bucket": "quome-phi"}},
+                          property_dependencies={"accessLogs": "phi"})
+    outcome = run(POLICY, stack(SSE_S3, bucket_tags={"quome:log-sink": "alb-access-logs"}, extra=[joined]))
+    assert outcome.violations == []
+    assert outcome.not_applicable == ("phi: log-sink bucket (alb-access-logs) uses SSE-S3, "
+                                      "the only encryption AWS log delivery supports")
 
 
 def test_an_exempted_bucket_is_waived_and_listed_while_others_still_fail():

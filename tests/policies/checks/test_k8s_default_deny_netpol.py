@@ -17,8 +17,9 @@ ALLOW_DNS = {
 REQUIRED = "required one with an empty podSelector, policyTypes Ingress and Egress, and no ingress or egress rules"
 
 
-def namespace(resource_name, name, tenant=True):
-    labels = {"quome.io/tenant": "true"} if tenant else {}
+def namespace(resource_name, name, tenant=True, labels=None):
+    if labels is None:
+        labels = {"quome.io/tenant": "true"} if tenant else {}
     return FakeResource(NAMESPACE, resource_name, {"metadata": {"name": name, "labels": labels}})
 
 
@@ -96,5 +97,15 @@ def test_system_namespaces_and_their_policies_are_listed_as_not_applicable():
     outcome = run(POLICY, stack(extra=extra))
     assert outcome.violations == []
     assert outcome.not_applicable == (
-        "system-namespace: namespace 'kube-system' is a system namespace (no quome.io/tenant: \"true\" label); "
-        "coredns-ingress: namespace 'kube-system' is not a tenant namespace of this stack")
+        "system-namespace: namespace 'kube-system' is a system namespace (neither quome.io/tenant: \"true\" nor a "
+        "quome.io/organization label); coredns-ingress: namespace 'kube-system' is not a tenant namespace of this "
+        "stack")
+
+
+def test_a_namespace_with_only_the_organization_label_is_held_to_default_deny():
+    kappa = namespace("kappa-namespace", "org-kappa", labels={"quome.io/organization": "kappa"})
+    outcome = run(POLICY, stack(extra=[kappa]))
+    assert outcome.violations == [
+        (f"namespace 'org-kappa' has no default-deny NetworkPolicy (it has no NetworkPolicy at all); {REQUIRED}",
+         urn_for(NAMESPACE, "kappa-namespace"))]
+    assert outcome.not_applicable is None

@@ -61,10 +61,29 @@ def test_auto_named_namespaces_are_reported_by_resource_name():
 
 def test_not_applicable_to_system_namespaces():
     outcome = run(POLICY, namespace(drop=list(COMPLIANT_LABELS), name="kube-system"))
-    assert outcome.not_applicable == "namespace 'kube-system' is a system namespace (no quome.io/tenant: \"true\" label)"
+    assert outcome.not_applicable == ("namespace 'kube-system' is a system namespace (neither quome.io/tenant: "
+                                      "\"true\" nor a quome.io/organization label)")
     assert outcome.violations == []
 
 
 def test_a_tenant_label_other_than_true_is_not_a_tenant():
     outcome = run(POLICY, namespace({"quome.io/tenant": "false", "pod-security.kubernetes.io/enforce": "privileged"}))
-    assert outcome.not_applicable == "namespace 'org-acme' is a system namespace (no quome.io/tenant: \"true\" label)"
+    assert outcome.not_applicable == ("namespace 'org-acme' is a system namespace (neither quome.io/tenant: "
+                                      "\"true\" nor a quome.io/organization label)")
+    assert outcome.violations == []
+
+
+def test_a_namespace_with_only_the_organization_label_is_held_to_restricted():
+    changes = {"quome.io/organization": "acme", "pod-security.kubernetes.io/enforce": "privileged"}
+    outcome = run(POLICY, namespace(changes, drop=["quome.io/tenant"]))
+    assert outcome.not_applicable is None
+    assert outcome.messages == [
+        "namespace 'org-acme': label pod-security.kubernetes.io/enforce is 'privileged'; required 'restricted'"]
+
+
+def test_the_organization_label_keeps_a_namespace_whose_tenant_label_says_false_a_tenant():
+    outcome = run(POLICY, namespace({"quome.io/organization": "acme", "quome.io/tenant": "false"},
+                                    drop=["pod-security.kubernetes.io/warn"]))
+    assert outcome.not_applicable is None
+    assert outcome.messages == ["namespace 'org-acme': label pod-security.kubernetes.io/warn is unset; "
+                                "required 'restricted'"]

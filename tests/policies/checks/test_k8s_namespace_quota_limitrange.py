@@ -84,4 +84,16 @@ def test_system_namespaces_are_listed_as_not_applicable():
     outcome = run(POLICY, stack(extra=extra))
     assert outcome.violations == []
     assert outcome.not_applicable == (
-        "monitoring: namespace 'monitoring' is a system namespace (no quome.io/tenant: \"true\" label)")
+        "monitoring: namespace 'monitoring' is a system namespace (neither quome.io/tenant: \"true\" nor a "
+        "quome.io/organization label)")
+
+
+def test_a_namespace_with_only_the_organization_label_is_held_to_quota_and_limits():
+    kappa_urn = urn_for(NAMESPACE, "kappa-namespace")
+    kappa = FakeResource(NAMESPACE, "kappa-namespace",
+                         {"metadata": {"name": "org-kappa", "labels": {"quome.io/organization": "kappa"}}})
+    outcome = run(POLICY, stack(extra=[kappa]))
+    assert outcome.violations == [
+        (f"namespace 'org-kappa' has no ResourceQuota; {QUOTA_REQUIRED}", kappa_urn),
+        (f"namespace 'org-kappa' has no LimitRange; {LIMITS_REQUIRED}", kappa_urn)]
+    assert outcome.not_applicable is None

@@ -71,6 +71,15 @@ def test_a_workload_without_namespace_lands_in_default_and_is_checked():
         "Deployment 'default/api': runtimeClassName is unset; required one of gvisor, gvisor-*"]
 
 
+def test_a_workload_in_an_organization_namespace_without_the_tenant_label_is_held_to_gvisor():
+    # The check never reads the Namespace's labels (a resource policy cannot see them): only a namespace
+    # listed in systemNamespaces is out of scope, so no tenant or organization label can take one out.
+    outcome = run(POLICY, workload(drop=["runtimeClassName"], namespace="org-kappa"))
+    assert outcome.not_applicable is None
+    assert outcome.messages == [
+        "Deployment 'org-kappa/api': runtimeClassName is unset; required one of gvisor, gvisor-*"]
+
+
 def test_not_applicable_in_a_system_namespace():
     outcome = run(POLICY, workload(drop=["runtimeClassName"], namespace="kube-system"))
     assert outcome.not_applicable == "namespace 'kube-system' is listed in systemNamespaces"

@@ -1,4 +1,10 @@
-"""aud-alb-access-logs: load balancers write access logs to the log-sink bucket."""
+"""aud-alb-access-logs: load balancers write access logs to the log-sink bucket.
+
+A resource policy sees only the load balancer: accessLogs.bucket is a bucket name, and neither the
+bucket's quome:log-sink tag nor the join to it is visible here. The other direction is the stack
+policies' job: props.log_sinks() treats a bucket tagged quome:log-sink "alb-access-logs" as a sink only
+when a load balancer with accessLogs.enabled true has its accessLogs joined to it.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -3,6 +3,10 @@ retention period.
 
 Audit-log buckets are those a trail writes to (joined through the trail's s3BucketName) and those
 tagged quome:purpose "audit". The lock configuration is a separate resource joined through `bucket`.
+
+A log sink (props.log_sinks: a known quome:log-sink kind that the stack really delivers to) is exempt,
+because AWS log delivery refuses a bucket with a default retention. A trail's destination never is:
+the trail's logs must be WORM whatever the bucket's tags say.
 """
 from __future__ import annotations
 
@@ -16,13 +20,14 @@ from ..factory import StackArgs, stack_policy
 from ..props import (
     BUCKET_OBJECT_LOCK_TOKENS,
     BUCKET_TOKENS,
+    LOG_SINK_TAG,
     as_bool,
     as_int,
     by_joined_urn,
     dig,
-    is_log_sink,
     joined,
     log_sink_kind,
+    log_sinks,
     resources_of,
     shown,
     sole_companion,
@@ -68,12 +73,24 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
                                           f"not created in this stack; its object lock is checked where it is")
 
     locks_by_bucket = by_joined_urn(resources_of(args, BUCKET_OBJECT_LOCK_TOKENS), "bucket")
+    trails_by_bucket = by_joined_urn(resources_of(args, TRAIL_TOKEN), "s3BucketName")
+    sinks = log_sinks(args)
     for bucket in audit_buckets(args).values():
-        if is_log_sink(bucket.props):
-            # S3 server access-log delivery refuses a bucket with a default retention.
-            args.not_applicable_to(bucket, f"log-sink bucket ({log_sink_kind(bucket.props)}): AWS log delivery "
-                                           f"refuses a default retention, so aud-log-retention holds its lifecycle")
-            continue
+        if LOG_SINK_TAG in tags(bucket.props):
+            trails = trails_by_bucket.get(bucket.urn, [])
+            if trails:
+                names = ", ".join(f"'{t.name}'" for t in trails)
+                report_violation(f"audit bucket '{bucket.name}': tag {LOG_SINK_TAG} is "
+                                 f"{shown(log_sink_kind(bucket.props))}, but trail {names} writes to it; required "
+                                 f"no {LOG_SINK_TAG} tag on a trail's bucket (the trail's logs must be WORM)",
+                                 bucket.urn)
+            elif sinks.kind(bucket):
+                # S3 server access-log delivery refuses a bucket with a default retention.
+                args.not_applicable_to(bucket, f"log-sink bucket ({sinks.kind(bucket)}): AWS log delivery refuses "
+                                               f"a default retention, so aud-log-retention holds its lifecycle")
+                continue
+            else:
+                report_violation(sinks.refusal(bucket), bucket.urn)
         _check_bucket(bucket, locks_by_bucket.get(bucket.urn, []), minimum, report_violation)
 
 

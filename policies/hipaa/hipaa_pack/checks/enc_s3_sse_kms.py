@@ -2,7 +2,9 @@
 
 In pulumi-aws v7 default encryption is a separate resource (BucketServerSideEncryptionConfiguration)
 next to the bucket, so the check is a stack policy that joins the two through the configuration's
-`bucket` input.
+`bucket` input. Log sinks (props.log_sinks: a known quome:log-sink kind the stack really delivers to)
+must use SSE-S3 instead; a tag that does not make its bucket a sink is reported, and the bucket is then
+held to SSE-KMS like any other.
 """
 from __future__ import annotations
 
@@ -20,8 +22,7 @@ from ..props import (
     by_joined_urn,
     customer_managed_key_problem,
     dig,
-    is_log_sink,
-    log_sink_kind,
+    log_sinks,
     resources_of,
     shown,
     sole_companion,
@@ -35,8 +36,12 @@ SSE_S3_ALGORITHM = "AES256"
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     sse_by_bucket = by_joined_urn(resources_of(args, BUCKET_SSE_TOKENS), "bucket")
+    sinks = log_sinks(args)
     for bucket in resources_of(args, BUCKET_TOKENS):
-        log_sink = is_log_sink(bucket.props)
+        refusal = sinks.refusal(bucket)
+        if refusal:
+            report_violation(refusal, bucket.urn)
+        log_sink = sinks.kind(bucket)
         required = SSE_S3_ALGORITHM if log_sink else " or ".join(KMS_ALGORITHMS)
         config = sole_companion(bucket, sse_by_bucket.get(bucket.urn, []), f"bucket '{bucket.name}'",
                                 "BucketServerSideEncryptionConfiguration", f"required one with sseAlgorithm {required}",
@@ -44,7 +49,7 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
         if config is None:
             continue
         if log_sink:
-            _check_log_sink(args, bucket, config, report_violation)
+            _check_log_sink(args, bucket, log_sink, config, report_violation)
         else:
             _check_kms(bucket, config, report_violation)
 
@@ -78,7 +83,7 @@ def _check_kms(bucket: PolicyResource, config: PolicyResource, report_violation:
                              f"required true with aws:kms", bucket.urn)
 
 
-def _check_log_sink(args: StackArgs, bucket: PolicyResource, config: PolicyResource,
+def _check_log_sink(args: StackArgs, bucket: PolicyResource, kind: str, config: PolicyResource,
                     report_violation: ReportViolation) -> None:
     # AWS log delivery (load-balancer access logs, S3 server access logs) writes only to buckets
     # whose default encryption is SSE-S3, so a log sink cannot meet the SSE-KMS rule by design.
@@ -89,7 +94,7 @@ def _check_log_sink(args: StackArgs, bucket: PolicyResource, config: PolicyResou
         report_violation(f"log-sink bucket '{bucket.name}': sseAlgorithm is {found}; required AES256, "
                          f"because AWS log delivery writes only to SSE-S3 buckets", bucket.urn)
         return
-    args.not_applicable_to(bucket, f"log-sink bucket ({log_sink_kind(bucket.props)}) uses SSE-S3, "
+    args.not_applicable_to(bucket, f"log-sink bucket ({kind}) uses SSE-S3, "
                                    f"the only encryption AWS log delivery supports")
 
 
