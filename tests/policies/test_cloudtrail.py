@@ -41,3 +41,21 @@ def test_selector_readers():
     assert cloudtrail.field_selectors(advanced, "eventName") == []
     assert [s["readWriteType"] for s in cloudtrail.basic_selectors(props)] == ["All"]
     assert cloudtrail.advanced_selectors(engine_props({})) == [] == cloudtrail.basic_selectors(engine_props({}))
+
+
+def test_field_conditions_lists_each_operator_with_values_in_order():
+    selector, = cloudtrail.advanced_selectors(engine_props({"advancedEventSelectors": [{"fieldSelectors": [
+        {"field": "eventCategory", "equals": "Data"},
+        {"field": "resources.ARN", "notStartsWiths": ["arn:aws:s3:::a/"], "startsWiths": ["arn:aws:s3:::b/"],
+         "notEquals": [], "endsWiths": None},
+        "junk",
+        {"field": "eventName", "notEndsWiths": ["Object"], "notEquals": ["GetObject"]},
+    ]}]}))
+    assert cloudtrail.field_conditions(selector) == [
+        ("eventCategory", "equals", ["Data"]),
+        ("resources.ARN", "startsWiths", ["arn:aws:s3:::b/"]),
+        ("resources.ARN", "notStartsWiths", ["arn:aws:s3:::a/"]),
+        ("eventName", "notEquals", ["GetObject"]),
+        ("eventName", "notEndsWiths", ["Object"]),
+    ]
+    assert cloudtrail.field_conditions(engine_props({"name": "empty"})) == []

@@ -50,3 +50,22 @@ def field_selectors(selector: Mapping[str, Any], field: str) -> list[Mapping[str
 def field_equals(selector: Mapping[str, Any], field: str) -> set[str]:
     """Every `equals` value an advanced selector gives `field`."""
     return {value for f in field_selectors(selector, field) for value in as_list(f.get("equals"))}
+
+
+# How the engine names a field selector's operators: pulumi-aws pluralises all but equals/notEquals.
+MATCHING_OPERATORS = ("equals", "startsWiths", "endsWiths")
+EXCLUDING_OPERATORS = ("notEquals", "notStartsWiths", "notEndsWiths")
+
+
+def field_conditions(selector: Mapping[str, Any]) -> list[tuple[str, str, list[Any]]]:
+    """Every (field, operator, values) an advanced selector sets, in fieldSelectors order then operator order
+    (MATCHING_OPERATORS, then EXCLUDING_OPERATORS). An operator without values constrains nothing and is left out."""
+    conditions = []
+    for field_selector in as_list(selector.get("fieldSelectors")):
+        if not isinstance(field_selector, Mapping):
+            continue
+        for operator in MATCHING_OPERATORS + EXCLUDING_OPERATORS:
+            values = as_list(field_selector.get(operator))
+            if values:
+                conditions.append((field_selector.get("field"), operator, values))
+    return conditions
