@@ -190,7 +190,8 @@ def source_file(urn: str, stack: str, root: Optional[Path]) -> str:
 def _policy_order(result: CheckResult, name: str) -> tuple:
     info = result.policies.get(name)
     level = result.levels.get(name, info.enforcement if info else "advisory")
-    return (0 if level in ("mandatory", "remediate") else 1, _SEVERITY_ORDER.get(info.severity if info else "", 4), name)
+    severity = info.severity if info else ""
+    return (0 if level in ("mandatory", "remediate") else 1, _SEVERITY_ORDER.get(severity, 4), name)
 
 
 def _plural(n: int, word: str) -> str:
@@ -377,18 +378,28 @@ def render_sarif(result: CheckResult) -> str:
 # JUnit XML: one testcase per policy x resource it applies to.
 
 
-def _applies_to(result: CheckResult, name: str) -> list[str]:
-    """URNs a resource policy applies to, in analysis order.
+def policy_types(info: PolicyInfo) -> frozenset[str]:
+    """The resource types a policy targets: the type tokens among its tags.
 
-    The analyzer protocol does not say which types a policy targets, so: resources of any type
-    token the policy carries as a tag, plus every type the policy reported on (violation or
-    not-applicable) in this run; a clean policy with neither has no per-resource testcases.
+    The analyzer protocol has no field for a policy's target types; the pack (hipaa_pack/factory.py)
+    lists its catalog entry's resource_types as tags for exactly this purpose.
     """
-    info = result.policies[name]
-    types = {t for t in info.tags if _TYPE_TOKEN_RE.match(t)}
-    types |= {v.type for v in result.violations if v.policy == name}
-    types |= {n.type for n in result.not_applicable if n.policy == name}
-    return [urn for urn, (rtype, _) in result.resources.items() if rtype in types]
+    return frozenset(t for t in info.tags if _TYPE_TOKEN_RE.match(t))
+
+
+def case_urns(result: CheckResult, name: str) -> list[str]:
+    """The URNs a policy gets one JUnit testcase each for.
+
+    Every resource of the policy's types plus every other URN the policy reported on (violation or
+    not-applicable), in analysis order; URNs the run did not analyze come last, sorted. A policy
+    with none of those gets a single case for the stack itself, so each policy appears in the report.
+    """
+    types = policy_types(result.policies[name])
+    reported = {v.urn for v in result.violations if v.policy == name}
+    reported |= {n.urn for n in result.not_applicable if n.policy == name}
+    urns = [urn for urn, (rtype, _) in result.resources.items() if rtype in types or urn in reported]
+    urns += sorted(reported - set(result.resources))
+    return urns or [result.stack_urn]
 
 
 def render_junit(result: CheckResult) -> str:
@@ -397,7 +408,9 @@ def render_junit(result: CheckResult) -> str:
     viol: dict[tuple[str, str], list[Violation]] = {}
     for v in result.violations:
         viol.setdefault((v.policy, v.urn), []).append(v)
-    na = {(n.policy, n.urn): n for n in result.not_applicable}
+    na: dict[tuple[str, str], list[str]] = {}
+    for n in result.not_applicable:
+        na.setdefault((n.policy, n.urn), []).append(n.reason or "no reason given")
 
     for name in sorted(result.policies):
         info = result.policies[name]
@@ -408,32 +421,27 @@ def render_junit(result: CheckResult) -> str:
                            ("citations", ", ".join(info.citations))):
             ET.SubElement(props, "property", name=key, value=value)
         classname = f"{result.pack_name}.{name}"
-        if level == "disabled":
-            urns = [result.stack_urn]
-        elif info.kind == "stack":
-            named = [v.urn for v in result.violations if v.policy == name] + \
-                    [n.urn for n in result.not_applicable if n.policy == name]
-            urns = list(dict.fromkeys(named)) or [result.stack_urn]
-        else:
-            urns = _applies_to(result, name) or [result.stack_urn]
         counts = {"tests": 0, "failures": 0, "skipped": 0}
-        for urn in urns:
+        for urn in case_urns(result, name):
             rtype, rname = result.resources.get(urn, split_urn(urn))
             case = ET.SubElement(suite, "testcase", classname=classname, name=urn)
             counts["tests"] += 1
-            if level == "disabled":
-                ET.SubElement(case, "skipped", message="disabled by the stack's policy config")
-                counts["skipped"] += 1
-            elif (name, urn) in viol:
+            reasons = na.get((name, urn), [])
+            if (name, urn) in viol:
                 found = viol[(name, urn)]
                 worst = "mandatory" if any(v.enforcement == "mandatory" for v in found) else "advisory"
                 first = detail(found[0].message, info.description).splitlines()
                 fail = ET.SubElement(case, "failure", type=worst,
                                      message=first[0] if first else info.description)
-                fail.text = "\n\n".join(f"[{v.enforcement}] {rtype} \"{rname}\"\n{v.message}" for v in found)
+                # A testcase holds one outcome; a not-applicable note on a failing case rides along.
+                fail.text = "\n\n".join([f"[{v.enforcement}] {rtype} \"{rname}\"\n{v.message}" for v in found]
+                                         + [f"not applicable: {reason}" for reason in reasons])
                 counts["failures"] += 1
-            elif (name, urn) in na:
-                ET.SubElement(case, "skipped", message=f"not applicable: {na[(name, urn)].reason}")
+            elif reasons:
+                ET.SubElement(case, "skipped", message=f"not applicable: {'; '.join(reasons)}")
+                counts["skipped"] += 1
+            elif level == "disabled":
+                ET.SubElement(case, "skipped", message="disabled by the stack's policy config")
                 counts["skipped"] += 1
         suite.set("tests", str(counts["tests"]))
         suite.set("failures", str(counts["failures"]))

@@ -1,9 +1,11 @@
-"""What the factory wraps around every validator: config defaults, type filtering, stack not-applicable notes."""
+"""What the factory wraps around every validator: config defaults, type filtering, stack not-applicable notes;
+and the metadata it derives from the catalog (tags)."""
 import pytest
 from pulumi_policy import PolicyConfigSchema
 
+from hipaa_pack import POLICIES
 from hipaa_pack.catalog import CATALOG
-from hipaa_pack.checks import key_rotation_enabled
+from hipaa_pack.checks import enc_s3_sse_kms, key_rotation_enabled
 from hipaa_pack.factory import StackArgs, resource_policy, stack_policy
 from tests.policies.fakes import FakeResource, resolved_config, resource_args, run, stack_args
 
@@ -73,3 +75,24 @@ def test_not_applicable_to_needs_a_reason():
     args = StackArgs([], {}, {})
     with pytest.raises(ValueError, match="not_applicable_to needs a reason"):
         args.not_applicable_to(stack_args([FakeResource(BUCKET, "phi")]).resources[0], "")
+
+
+def test_a_resource_policy_is_tagged_with_its_citations_domain_and_types():
+    assert key_rotation_enabled.POLICY.tags == ["hipaa:164.312(a)(2)(iv)", "key-management", KEY]
+
+
+def test_a_stack_policy_is_tagged_with_its_citations_domain_and_types():
+    assert enc_s3_sse_kms.POLICY.tags == [
+        "hipaa:164.312(a)(2)(iv)", "hipaa:164.312(c)(2)", "hipaa:164.312(e)(2)(ii)", "hipaa:164.308(a)(4)(ii)(A)",
+        "hipaa:164.312(c)(1)", "hipaa:164.314(b)(1)", "hipaa:164.314(b)(2)", "encryption-at-rest",
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+        BUCKET, "aws:s3/bucketV2:BucketV2"]
+
+
+def test_every_policy_carries_exactly_its_catalog_citations_domain_and_types():
+    assert len(POLICIES) == len(CATALOG)
+    for policy in POLICIES:
+        control = CATALOG[policy.name]
+        assert policy.tags == ([f"hipaa:{c}" for c in control.citations] + [control.domain_slug]
+                               + list(control.resource_types)), policy.name

@@ -12,7 +12,8 @@ import pytest
 
 import quome.plan
 from quome import check
-from tests.quome.fixtures.plans import MINI_PACK, PROJECT, fixture_plan
+from tests.quome.fixtures.plans import MINI_PACK, PROJECT, fixture_plan, urn
+from tests.quome.test_report import real_pack_plan
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,7 +90,25 @@ def test_output_file_gets_the_report_and_stderr_a_summary(tmp_path, capsys):
 def test_junit_output(tmp_path, capsys):
     out = tmp_path / "junit.xml"
     assert run("--plan", str(write_plan(tmp_path, fixture_plan())), "--format", "junit", "--output", str(out)) == 1
-    assert ET.parse(out).getroot().get("failures") == "3"
+    root = ET.parse(out).getroot()
+    # The mini pack tags no types: a case per resource each policy reported on.
+    assert {k: root.get(k) for k in ("tests", "failures", "skipped", "errors")} == {
+        "tests": "4", "failures": "3", "skipped": "1", "errors": "0"}
+
+
+def test_junit_with_the_real_pack_over_grpc_has_a_case_per_resource_of_each_policys_types(tmp_path, capsys):
+    out = tmp_path / "junit.xml"
+    code = check.run(parse("--plan", str(write_plan(tmp_path, real_pack_plan())), "--root", str(REPO),
+                           "--format", "junit", "--output", str(out)))
+    assert code == 1
+    suites = {s.get("name"): s for s in ET.parse(out).getroot().findall("testsuite")}
+    assert len(suites) == 80
+    # The type tags travel from the pack's subprocess through GetAnalyzerInfo.
+    rotation = suites["key-rotation-enabled"]
+    assert [(c.get("name"), list(c)) for c in rotation.findall("testcase")] == [
+        (urn("dev", "aws:kms/key:Key", "data-key"), []), (urn("dev", "aws:kms/key:Key", "logs-key"), [])]
+    assert [c.get("name").rsplit("::", 1)[1] for c in suites["enc-s3-sse-kms"].findall("testcase")] == [
+        "phi-bucket", "phi-sse", "bare-bucket"]
 
 
 def test_in_process_and_subprocess_print_the_same_report(tmp_path, capsys):
