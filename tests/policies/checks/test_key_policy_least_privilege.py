@@ -1,4 +1,9 @@
-"""key-policy-least-privilege: no unpinned wildcard principal; an organization's key decrypts only for its roles."""
+"""key-policy-least-privilege: no unpinned wildcard principal, no wildcard principal creating grants beyond
+grants for AWS resources, and an organization's key decrypts (or grants) only for its roles.
+
+The compliant fixtures are the shapes components/keys.py writes: named administrators (CreateGrant only for
+AWS resources), and grants to the account root under kms:CallerAccount + kms:ViaService, narrowed to named
+roles by ArnEquals aws:PrincipalArn."""
 import json
 
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
@@ -9,20 +14,65 @@ from tests.policies.fakes import resolved_config, resource_args, run
 KEY = "aws:kms/key:Key"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 ACCOUNT = "111122223333"
+ORGANIZATION_ID = "o-abc123def4"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/quome-deployer"
+BREAK_GLASS = f"arn:aws:iam::{ACCOUNT}:role/quome-break-glass"
+EBS_CSI = f"arn:aws:iam::{ACCOUNT}:role/quome-dev-ebs-csi"
 ACME_WORKLOAD = f"arn:aws:iam::{ACCOUNT}:role/quome-acme-workload"
-USE = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+ACME_WRITERS = [f"arn:aws:iam::{ACCOUNT}:role/quome-acme-owner", f"arn:aws:iam::{ACCOUNT}:role/quome-acme-admin"]
+SECRETS_MANAGER = "secretsmanager.us-east-1.amazonaws.com"
+EC2 = "ec2.us-east-1.amazonaws.com"
+GRANT_FOR_AWS_RESOURCE = {"Bool": {"kms:GrantIsForAWSResource": "true"}}
 
-ADMIN = {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": [DEPLOYER]},
-         "Action": ["kms:Create*", "kms:Describe*", "kms:Put*", "kms:ScheduleKeyDeletion"], "Resource": "*"}
-VIA_SERVICE_FOR_ANYONE_IN_ACCOUNT = {
-    "Sid": "UseViaSecretsmanager", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": USE, "Resource": "*",
-    "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT,
-                                   "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}
-ACME_ROLE_USE = {"Sid": "WorkloadUse", "Effect": "Allow", "Principal": {"AWS": ACME_WORKLOAD}, "Action": USE,
-                 "Resource": "*", "Condition": {"StringEquals": {
-                     "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}
+# -- what components/keys.py writes
+ADMINISTRATION = {
+    "Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": [DEPLOYER, BREAK_GLASS]},
+    "Action": ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:CreateAlias", "kms:ListGrants",
+               "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"], "Resource": "*"}
+ADMINISTRATION_CREATE_GRANT = {
+    "Sid": "KeyAdministrationCreateGrantForAwsResources", "Effect": "Allow",
+    "Principal": {"AWS": [DEPLOYER, BREAK_GLASS]}, "Action": "kms:CreateGrant", "Resource": "*",
+    "Condition": GRANT_FOR_AWS_RESOURCE}
+EC2_CONDITION = {"StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": EC2}}
+EBS_USE = {"Sid": "UseViaEc2", "Effect": "Allow", "Principal": {"AWS": ROOT},
+           "Action": ["kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo", "kms:DescribeKey"],
+           "Resource": "*", "Condition": EC2_CONDITION}
+EBS_CREATE_GRANT = {"Sid": "UseViaEc2CreateGrant", "Effect": "Allow", "Principal": {"AWS": ROOT},
+                    "Action": "kms:CreateGrant", "Resource": "*",
+                    "Condition": {**EC2_CONDITION, **GRANT_FOR_AWS_RESOURCE}}
+EBS_CSI_USE = {**EBS_USE, "Sid": "EbsCsiDriverVolumes",
+               "Condition": {**EC2_CONDITION, "ArnEquals": {"aws:PrincipalArn": [EBS_CSI]}}}
+EBS_CSI_CREATE_GRANT = {**EBS_CREATE_GRANT, "Sid": "EbsCsiDriverVolumesCreateGrant",
+                        "Condition": {**EBS_CSI_USE["Condition"], **GRANT_FOR_AWS_RESOURCE}}
+SECRETS_CONDITION = {"StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": SECRETS_MANAGER}}
+WORKLOAD_USE = {"Sid": "UseViaSecretsmanager", "Effect": "Allow", "Principal": {"AWS": ROOT},
+                "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*",
+                "Condition": {**SECRETS_CONDITION, "ArnEquals": {"aws:PrincipalArn": [ACME_WORKLOAD]}}}
+SECRETS_WRITERS = {
+    "Sid": "SecretsManagerWriters", "Effect": "Allow", "Principal": {"AWS": ROOT},
+    "Action": ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], "Resource": "*",
+    "Condition": {**SECRETS_CONDITION, "ArnEquals": {"aws:PrincipalArn": ACME_WRITERS}, "StringLike": {
+        "kms:EncryptionContext:SecretARN": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:quome/acme/*"}}}
+PLATFORM_KEY = [ADMINISTRATION, ADMINISTRATION_CREATE_GRANT, EBS_USE, EBS_CREATE_GRANT, EBS_CSI_USE,
+                EBS_CSI_CREATE_GRANT]
+ORGANIZATION_KEY = [ADMINISTRATION, ADMINISTRATION_CREATE_GRANT, WORKLOAD_USE, SECRETS_WRITERS, EBS_CSI_USE,
+                    EBS_CSI_CREATE_GRANT]
+
+# -- a wildcard principal pinned to the account (not written by keys.py, but allowed)
+PINNED_WILDCARD = {"Sid": "AnyoneOfTheAccount", "Effect": "Allow", "Principal": {"AWS": "*"},
+                   "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*",
+                   "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT}}}
+
+PIN_REQUIRED = (
+    "required a named principal or a condition StringEquals, StringEqualsIgnoreCase or StringLike (optionally "
+    "ForAnyValue:) pinning aws:PrincipalOrgID to an organization id (o-...) or aws:PrincipalAccount or "
+    "kms:CallerAccount to 12-digit account ids, with no wildcard (kms:ViaService, ...IfExists and ForAllValues: "
+    "do not pin)")
+ACME_REQUIRED = ("required only acme's roles (quome-acme-<role>) or a condition aws:PrincipalTag/quome:organization "
+                 "equal to 'acme'")
+ACME_GRANTS_REQUIRED = f"{ACME_REQUIRED} (kms:CreateGrant may go to others only with Bool " \
+                       f"kms:GrantIsForAWSResource \"true\")"
 
 
 def document(*statements):
@@ -41,81 +91,137 @@ def key(*statements, organization=None, policy="build"):
                          config=resolved_config(POLICY))
 
 
-def org_key(*statements, policy="build"):
-    return key(ADMIN, *statements, organization="acme", policy=policy)
+def platform_key(*extra):
+    return key(*PLATFORM_KEY, *extra)
 
 
-# -- rule 1: wildcard principals need a pinning condition
+def org_key(*extra, policy="build"):
+    return key(*ORGANIZATION_KEY, *extra, organization="acme", policy=policy)
 
-def test_passes_for_named_principals_and_a_wildcard_pinned_to_the_account():
-    outcome = run(POLICY, key(ADMIN, VIA_SERVICE_FOR_ANYONE_IN_ACCOUNT))
+
+def wildcard(condition, action=("kms:Decrypt",), sid="Open", principal="*"):
+    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": list(action), "Resource": "*"}
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+def unpinned(condition_text, action='["kms:Decrypt"]', principal="Principal '*'", index=6):
+    return (f"KMS key 'data-key': statement {index} ('Open') allows {action} to {principal} with Condition "
+            f"{condition_text}, which pins neither the caller's account nor its organization; {PIN_REQUIRED}")
+
+
+# -- the platform's own policies
+
+def test_the_platform_keys_policy_shapes_pass():
+    outcome = run(POLICY, platform_key())
     assert outcome.violations == [] and outcome.not_applicable is None
 
 
+def test_the_organization_keys_policy_shapes_pass():
+    outcome = run(POLICY, org_key())
+    assert outcome.violations == [] and outcome.not_applicable is None
+
+
+def test_a_wildcard_pinned_to_the_account_passes():
+    assert run(POLICY, platform_key(PINNED_WILDCARD)).violations == []
+
+
+# -- rule 1: a wildcard principal needs a condition that pins the caller's account or organization
+
 def test_passes_when_the_organization_id_pins_the_wildcard():
-    statement = {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*",
-                 "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}}
-    assert run(POLICY, key(ADMIN, statement)).violations == []
+    statement = wildcard({"StringEquals": {"aws:PrincipalOrgID": ORGANIZATION_ID}})
+    assert run(POLICY, platform_key(statement)).violations == []
+
+
+def test_passes_when_principal_account_pins_the_wildcard_with_string_like_and_no_wildcard():
+    statement = wildcard({"StringLike": {"aws:PrincipalAccount": [ACCOUNT, "444455556666"]}})
+    assert run(POLICY, platform_key(statement)).violations == []
+
+
+def test_passes_with_string_equals_ignore_case_and_a_condition_key_in_another_case():
+    statement = wildcard({"StringEqualsIgnoreCase": {"KMS:CallerAccount": ACCOUNT}})
+    assert run(POLICY, platform_key(statement)).violations == []
+
+
+def test_passes_with_for_any_value_which_fails_on_a_missing_key():
+    statement = wildcard({"ForAnyValue:StringEquals": {"kms:CallerAccount": ACCOUNT}})
+    assert run(POLICY, platform_key(statement)).violations == []
 
 
 def test_fails_for_an_unconditioned_wildcard_principal():
-    statement = {"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}
-    assert run(POLICY, key(ADMIN, statement)).messages == [
-        "KMS key 'data-key': statement 1 ('Open') allows 'kms:Decrypt' to Principal '*' with no condition on "
-        "aws:PrincipalOrgID, aws:PrincipalAccount, kms:CallerAccount or kms:ViaService; required a named "
-        "principal or such a condition"]
+    assert run(POLICY, platform_key(wildcard(None))).messages == [unpinned("unset")]
 
 
-def test_fails_for_an_aws_wildcard_with_a_condition_that_pins_nothing():
-    statement = {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": ["kms:Encrypt"], "Resource": "*",
-                 "Condition": {"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}}
-    assert run(POLICY, key(statement)).messages == [
-        "KMS key 'data-key': statement 0 allows [\"kms:Encrypt\"] to Principal {\"AWS\": [\"*\"]} with no condition "
-        "on aws:PrincipalOrgID, aws:PrincipalAccount, kms:CallerAccount or kms:ViaService; required a named "
-        "principal or such a condition"]
+def test_via_service_alone_does_not_pin_the_caller():
+    statement = wildcard({"StringEquals": {"kms:ViaService": SECRETS_MANAGER}})
+    assert run(POLICY, platform_key(statement)).messages == [
+        unpinned(f'{{"StringEquals": {{"kms:ViaService": "{SECRETS_MANAGER}"}}}}')]
+
+
+def test_an_account_with_a_wildcard_does_not_pin_the_caller():
+    statement = wildcard({"StringLike": {"kms:CallerAccount": "1111*"}})
+    assert run(POLICY, platform_key(statement)).messages == [
+        unpinned('{"StringLike": {"kms:CallerAccount": "1111*"}}')]
+
+
+def test_one_wildcard_among_the_accounts_does_not_pin_the_caller():
+    statement = wildcard({"StringLike": {"aws:PrincipalAccount": [ACCOUNT, "*"]}})
+    assert run(POLICY, platform_key(statement)).messages == [
+        unpinned(f'{{"StringLike": {{"aws:PrincipalAccount": ["{ACCOUNT}", "*"]}}}}')]
+
+
+def test_a_policy_variable_is_not_an_account():
+    statement = wildcard({"StringEquals": {"kms:CallerAccount": "${aws:PrincipalAccount}"}})
+    assert run(POLICY, platform_key(statement)).messages == [
+        unpinned('{"StringEquals": {"kms:CallerAccount": "${aws:PrincipalAccount}"}}')]
+
+
+def test_an_organization_id_with_a_wildcard_does_not_pin_the_caller():
+    statement = wildcard({"StringLike": {"aws:PrincipalOrgID": "o-*"}})
+    assert run(POLICY, platform_key(statement)).messages == [
+        unpinned('{"StringLike": {"aws:PrincipalOrgID": "o-*"}}')]
 
 
 def test_an_if_exists_condition_does_not_pin_the_caller():
-    statement = {"Effect": "Allow", "Principal": "*", "Action": "kms:DescribeKey", "Resource": "*",
-                 "Condition": {"StringEqualsIfExists": {"kms:CallerAccount": ACCOUNT}}}
-    assert run(POLICY, key(statement)).messages == [
-        "KMS key 'data-key': statement 0 allows 'kms:DescribeKey' to Principal '*' with no condition on "
-        "aws:PrincipalOrgID, aws:PrincipalAccount, kms:CallerAccount or kms:ViaService; required a named "
-        "principal or such a condition"]
+    statement = wildcard({"StringEqualsIfExists": {"kms:CallerAccount": ACCOUNT}})
+    assert run(POLICY, platform_key(statement)).messages == [
+        unpinned(f'{{"StringEqualsIfExists": {{"kms:CallerAccount": "{ACCOUNT}"}}}}')]
 
 
-def test_a_bare_wildcard_value_does_not_pin_the_caller():
-    statement = {"Effect": "Allow", "Principal": "*", "Action": "kms:DescribeKey", "Resource": "*",
-                 "Condition": {"StringLike": {"kms:ViaService": "*"}}}
-    assert run(POLICY, key(statement)).messages == [
-        "KMS key 'data-key': statement 0 allows 'kms:DescribeKey' to Principal '*' with no condition on "
-        "aws:PrincipalOrgID, aws:PrincipalAccount, kms:CallerAccount or kms:ViaService; required a named "
-        "principal or such a condition"]
+def test_for_all_values_does_not_pin_the_caller_because_an_empty_key_set_passes():
+    statement = wildcard({"ForAllValues:StringEquals": {"aws:PrincipalOrgID": ORGANIZATION_ID}})
+    assert run(POLICY, platform_key(statement)).messages == [
+        unpinned(f'{{"ForAllValues:StringEquals": {{"aws:PrincipalOrgID": "{ORGANIZATION_ID}"}}}}')]
+
+
+def test_a_negated_condition_does_not_pin_the_caller():
+    statement = wildcard({"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}, principal={"AWS": ["*"]})
+    assert run(POLICY, platform_key(statement)).messages == [
+        unpinned(f'{{"StringNotEquals": {{"aws:PrincipalAccount": "{ACCOUNT}"}}}}',
+                 principal='Principal {"AWS": ["*"]}')]
 
 
 def test_fails_for_allow_with_not_principal():
-    statement = {"Effect": "Allow", "NotPrincipal": {"AWS": DEPLOYER}, "NotAction": "kms:ScheduleKeyDeletion",
+    statement = {"Sid": "Open", "Effect": "Allow", "NotPrincipal": {"AWS": DEPLOYER}, "Action": ["kms:Decrypt"],
                  "Resource": "*"}
-    assert run(POLICY, key(statement)).messages == [
-        f"KMS key 'data-key': statement 0 allows every action except 'kms:ScheduleKeyDeletion' to every principal "
-        f"except {{\"AWS\": \"{DEPLOYER}\"}} with no condition on aws:PrincipalOrgID, aws:PrincipalAccount, "
-        f"kms:CallerAccount or kms:ViaService; required a named principal or such a condition"]
+    assert run(POLICY, platform_key(statement)).messages == [
+        unpinned("unset", principal=f'every principal except {{"AWS": "{DEPLOYER}"}}')]
 
 
 def test_deny_statements_with_wildcards_are_fine():
     statement = {"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
                  "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-    assert run(POLICY, key(ADMIN, statement)).violations == []
+    assert run(POLICY, platform_key(statement)).violations == []
 
 
 def test_a_standalone_key_policy_is_held_to_the_wildcard_rule():
-    statement = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}
+    statement = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Encrypt", "Resource": "*"}
     args = resource_args(KEY_POLICY, {"keyId": "1234", "policy": {"Version": "2012-10-17", "Statement": [statement]}},
                          name="extra-policy", config=resolved_config(POLICY))
     assert run(POLICY, args).messages == [
-        "KMS key policy 'extra-policy': statement 0 allows 'kms:*' to Principal {\"AWS\": \"*\"} with no condition "
-        "on aws:PrincipalOrgID, aws:PrincipalAccount, kms:CallerAccount or kms:ViaService; required a named "
-        "principal or such a condition"]
+        f"KMS key policy 'extra-policy': statement 0 allows 'kms:Encrypt' to Principal {{\"AWS\": \"*\"}} with "
+        f"Condition unset, which pins neither the caller's account nor its organization; {PIN_REQUIRED}"]
 
 
 def test_fails_for_a_policy_that_is_not_json():
@@ -128,57 +234,134 @@ def test_a_key_without_a_policy_outside_any_organization_passes():
     assert run(POLICY, key(policy=None)).violations == []
 
 
-# -- rule 2: an organization's key decrypts only for that organization's roles
+# -- rule 2: a wildcard principal may create grants only for AWS resources
 
-def test_passes_when_only_the_organizations_role_may_decrypt():
-    outcome = run(POLICY, org_key(ACME_ROLE_USE))
-    assert outcome.violations == [] and outcome.not_applicable is None
+def unrestricted_grants(action, principal="Principal {\"AWS\": \"*\"}", index=6, where="KMS key 'data-key'",
+                        sid="Open"):
+    return (f"{where}: statement {index} ('{sid}') allows kms:CreateGrant (through {action}) to {principal} "
+            f"without Bool kms:GrantIsForAWSResource \"true\", so a caller can grant itself or anyone kms:Decrypt; "
+            f"required Bool kms:GrantIsForAWSResource \"true\" in its Condition, or a named principal")
+
+
+def test_a_pinned_wildcard_may_create_grants_for_aws_resources():
+    statement = {**PINNED_WILDCARD, "Action": "kms:CreateGrant",
+                 "Condition": {**PINNED_WILDCARD["Condition"], **GRANT_FOR_AWS_RESOURCE}}
+    assert run(POLICY, platform_key(statement)).violations == []
+
+
+def test_fails_when_a_pinned_wildcard_may_create_any_grant():
+    statement = {**PINNED_WILDCARD, "Action": "kms:CreateGrant"}
+    assert run(POLICY, platform_key(statement)).messages == [
+        unrestricted_grants("'kms:CreateGrant'", sid="AnyoneOfTheAccount")]
+
+
+def test_a_create_wildcard_includes_create_grant():
+    statement = {**PINNED_WILDCARD, "Action": ["kms:Create*"]}
+    assert run(POLICY, platform_key(statement)).messages == [
+        unrestricted_grants('["kms:Create*"]', sid="AnyoneOfTheAccount")]
+
+
+def test_not_action_that_leaves_create_grant_in_includes_it():
+    statement = {key_: value for key_, value in PINNED_WILDCARD.items() if key_ != "Action"}
+    statement["NotAction"] = ["kms:Decrypt", "kms:ScheduleKeyDeletion"]
+    assert run(POLICY, platform_key(statement)).messages == [
+        unrestricted_grants('every action except ["kms:Decrypt", "kms:ScheduleKeyDeletion"]',
+                            sid="AnyoneOfTheAccount")]
+
+
+def test_bool_if_exists_does_not_restrict_grants_to_aws_resources():
+    statement = {**PINNED_WILDCARD, "Action": "kms:CreateGrant", "Condition": {
+        **PINNED_WILDCARD["Condition"], "BoolIfExists": {"kms:GrantIsForAWSResource": "true"}}}
+    assert run(POLICY, platform_key(statement)).messages == [
+        unrestricted_grants("'kms:CreateGrant'", sid="AnyoneOfTheAccount")]
+
+
+def test_grant_is_for_aws_resource_false_does_not_restrict_grants():
+    statement = {**PINNED_WILDCARD, "Action": "kms:CreateGrant", "Condition": {
+        **PINNED_WILDCARD["Condition"], "Bool": {"kms:GrantIsForAWSResource": "false"}}}
+    assert run(POLICY, platform_key(statement)).messages == [
+        unrestricted_grants("'kms:CreateGrant'", sid="AnyoneOfTheAccount")]
+
+
+def test_an_unpinned_wildcard_creating_any_grant_breaks_both_rules():
+    statement = wildcard(None, action=("kms:CreateGrant",), principal={"AWS": "*"})
+    assert run(POLICY, platform_key(statement)).messages == [
+        unpinned("unset", action='["kms:CreateGrant"]', principal='Principal {"AWS": "*"}'),
+        unrestricted_grants('["kms:CreateGrant"]')]
+
+
+def test_a_named_administrator_of_a_platform_key_may_create_any_grant():
+    # Outside an organization's key a named principal is the key's own business; only wildcards are held.
+    statement = {**ADMINISTRATION, "Sid": "Admin", "Action": ["kms:Create*"]}
+    assert run(POLICY, platform_key(statement)).violations == []
+
+
+# -- rule 3: an organization's key decrypts, or grants beyond AWS resources, only for its roles
+
+def test_passes_when_only_the_organizations_role_may_decrypt_as_a_principal():
+    statement = {"Sid": "Workload", "Effect": "Allow", "Principal": {"AWS": ACME_WORKLOAD},
+                 "Action": ["kms:Decrypt", "kms:CreateGrant"], "Resource": "*"}
+    assert run(POLICY, org_key(statement)).violations == []
 
 
 def test_passes_when_a_principal_tag_condition_pins_decrypt_to_the_organization():
-    statement = {**VIA_SERVICE_FOR_ANYONE_IN_ACCOUNT,
-                 "Condition": {"StringEquals": {**VIA_SERVICE_FOR_ANYONE_IN_ACCOUNT["Condition"]["StringEquals"],
-                                                "aws:PrincipalTag/quome:organization": "acme"}}}
-    assert run(POLICY, org_key(statement)).violations == []
-
-
-def test_passes_when_a_principal_arn_condition_names_only_organization_roles():
-    statement = {"Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "kms:Decrypt", "Resource": "*",
-                 "Condition": {"ArnEquals": {"aws:PrincipalArn": [ACME_WORKLOAD,
-                                                                   f"arn:aws:iam::{ACCOUNT}:role/quome-acme-owner"]}}}
-    assert run(POLICY, org_key(statement)).violations == []
-
-
-def test_statements_that_cannot_decrypt_may_name_the_account():
-    statement = {"Sid": "CreateGrant", "Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "kms:CreateGrant",
-                 "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}
+    statement = {**WORKLOAD_USE, "Sid": "Tagged", "Condition": {"StringEquals": {
+        **SECRETS_CONDITION["StringEquals"], "aws:PrincipalTag/quome:organization": "acme"}}}
     assert run(POLICY, org_key(statement)).violations == []
 
 
 def test_fails_when_every_principal_of_the_account_may_decrypt_an_organizations_key():
-    statement = {**VIA_SERVICE_FOR_ANYONE_IN_ACCOUNT, "Principal": {"AWS": ROOT}}
+    statement = {**WORKLOAD_USE, "Condition": SECRETS_CONDITION}
     assert run(POLICY, org_key(statement)).messages == [
-        f"KMS key 'org-key' (organization acme): statement 1 ('UseViaSecretsmanager') allows kms:Decrypt to AWS "
-        f"'{ROOT}'; required only acme's roles (quome-acme-<role>) or a condition aws:PrincipalTag/quome:organization "
-        f"equal to 'acme'"]
+        f"KMS key 'org-key' (organization acme): statement 6 ('UseViaSecretsmanager') allows kms:Decrypt (through "
+        f"[\"kms:Decrypt\", \"kms:DescribeKey\"]) to AWS '{ROOT}'; {ACME_REQUIRED}"]
 
 
-def test_another_organizations_role_is_not_one_of_this_organizations_roles():
+def test_fails_when_the_principal_arn_names_a_role_of_another_organization():
     # Organization "acme-health" must not read organization "acme"'s key through the shared name prefix.
     other = f"arn:aws:iam::{ACCOUNT}:role/quome-acme-health-workload"
-    statement = {"Effect": "Allow", "Principal": {"AWS": [ACME_WORKLOAD, other]}, "Action": "kms:*", "Resource": "*"}
+    statement = {**WORKLOAD_USE, "Condition": {**SECRETS_CONDITION,
+                                               "ArnEquals": {"aws:PrincipalArn": [ACME_WORKLOAD, other]}}}
     assert run(POLICY, org_key(statement)).messages == [
-        f"KMS key 'org-key' (organization acme): statement 1 allows kms:Decrypt to AWS '{other}'; required only "
-        f"acme's roles (quome-acme-<role>) or a condition aws:PrincipalTag/quome:organization equal to 'acme'"]
+        f"KMS key 'org-key' (organization acme): statement 6 ('UseViaSecretsmanager') allows kms:Decrypt (through "
+        f"[\"kms:Decrypt\", \"kms:DescribeKey\"]) to AWS '{ROOT}'; {ACME_REQUIRED}"]
 
 
 def test_a_service_principal_is_not_one_of_the_organizations_roles():
-    statement = {"Effect": "Allow", "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+    statement = {"Sid": "Logs", "Effect": "Allow", "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
                  "Action": ["kms:Encrypt", "kms:De*"], "Resource": "*"}
     assert run(POLICY, org_key(statement)).messages == [
-        "KMS key 'org-key' (organization acme): statement 1 allows kms:Decrypt to Service "
-        "'logs.us-east-1.amazonaws.com'; required only acme's roles (quome-acme-<role>) or a condition "
-        "aws:PrincipalTag/quome:organization equal to 'acme'"]
+        "KMS key 'org-key' (organization acme): statement 6 ('Logs') allows kms:Decrypt (through [\"kms:Encrypt\", "
+        f"\"kms:De*\"]) to Service 'logs.us-east-1.amazonaws.com'; {ACME_REQUIRED}"]
+
+
+def test_fails_when_the_account_may_create_any_grant_on_an_organizations_key():
+    statement = {**EBS_CSI_CREATE_GRANT, "Condition": EBS_CSI_USE["Condition"]}
+    assert run(POLICY, org_key(statement)).messages == [
+        f"KMS key 'org-key' (organization acme): statement 6 ('EbsCsiDriverVolumesCreateGrant') allows "
+        f"kms:CreateGrant (through 'kms:CreateGrant') to AWS '{ROOT}'; {ACME_GRANTS_REQUIRED}"]
+
+
+def test_fails_when_an_administrator_gets_create_grant_through_a_create_wildcard():
+    statement = {**ADMINISTRATION, "Sid": "Admin", "Action": ["kms:Create*", "kms:Describe*"]}
+    assert run(POLICY, org_key(statement)).messages == [
+        f"KMS key 'org-key' (organization acme): statement 6 ('Admin') allows kms:CreateGrant (through "
+        f"[\"kms:Create*\", \"kms:Describe*\"]) to AWS '{DEPLOYER}', AWS '{BREAK_GLASS}'; {ACME_GRANTS_REQUIRED}"]
+
+
+def test_kms_star_to_another_organizations_role_names_decrypt_and_create_grant():
+    other = f"arn:aws:iam::{ACCOUNT}:role/quome-acme-health-workload"
+    statement = {"Sid": "Everything", "Effect": "Allow", "Principal": {"AWS": [ACME_WORKLOAD, other]},
+                 "Action": "kms:*", "Resource": "*"}
+    assert run(POLICY, org_key(statement)).messages == [
+        f"KMS key 'org-key' (organization acme): statement 6 ('Everything') allows kms:Decrypt, kms:CreateGrant "
+        f"(through 'kms:*') to AWS '{other}'; {ACME_GRANTS_REQUIRED}"]
+
+
+def test_a_pinned_wildcard_is_still_outside_the_organization():
+    assert run(POLICY, org_key(PINNED_WILDCARD)).messages == [
+        "KMS key 'org-key' (organization acme): statement 6 ('AnyoneOfTheAccount') allows kms:Decrypt (through "
+        f"[\"kms:Encrypt\", \"kms:Decrypt\"]) to AWS '*'; {ACME_REQUIRED}"]
 
 
 def test_an_organizations_key_without_a_policy_gets_the_account_wide_default():

@@ -1,8 +1,9 @@
-"""key-policy-least-privilege: key policies grant nothing to unconstrained wildcard principals, and an
-organization's key lets only that organization's roles decrypt.
+"""key-policy-least-privilege: key policies grant nothing to unconstrained wildcard principals, no wildcard
+principal may create grants beyond grants for AWS resources, and an organization's key lets only that
+organization's roles decrypt.
 
-Both rules read the key policy JSON (Key.policy or KeyPolicy.policy). The organization of a key is its
-`quome:organization` tag, which only the Key carries; a standalone KeyPolicy is held to the first rule.
+All rules read the key policy JSON (Key.policy or KeyPolicy.policy). The organization of a key is its
+`quome:organization` tag, which only the Key carries; a standalone KeyPolicy is held to the first two rules.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..factory import resource_policy
 from ..props import (
     PolicyDocumentError,
     allows_action,
+    as_bool,
     as_list,
     parse_policy_document,
     shown,
@@ -29,14 +31,25 @@ CONTROL = CATALOG["key-policy-least-privilege"]
 
 KEY = "aws:kms/key:Key"
 ORGANIZATION_TAG = "quome:organization"
-DECRYPT = "kms:Decrypt"
+CREATE_GRANT = "kms:CreateGrant"
+DECRYPTING_ACTIONS = ("kms:Decrypt",)
 
-# Condition keys that pin an otherwise unconstrained caller to our organization, account or an AWS
-# service of ours (lower case: IAM condition keys are case-insensitive).
-PINNING_KEYS = ("aws:principalorgid", "aws:principalaccount", "kms:calleraccount", "kms:viaservice")
-# Operators that pin when every value is a concrete string; IfExists variants and negations do not.
-PINNING_OPERATORS = ("StringEquals", "StringEqualsIgnoreCase", "StringLike")
+# Condition keys that pin an otherwise unconstrained caller to our AWS organization or account, with the
+# value each must hold (lower case: IAM condition keys are case-insensitive). kms:ViaService pins nothing:
+# a caller from any account may use the key through the service when the key policy admits them.
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
+ORGANIZATION_ID = re.compile(r"o-[a-z0-9]{10,32}", re.IGNORECASE)
+PINNING_KEYS = {"aws:principalorgid": ORGANIZATION_ID, "aws:principalaccount": ACCOUNT_ID,
+                "kms:calleraccount": ACCOUNT_ID}
+# A missing key fails these operators, so they pin. IfExists variants and negations pass on other values or
+# a missing key, and ForAllValues passes vacuously on an empty key set: none of them pins.
+PINNING_OPERATORS = ("StringEquals", "StringEqualsIgnoreCase", "StringLike",
+                     "ForAnyValue:StringEquals", "ForAnyValue:StringEqualsIgnoreCase", "ForAnyValue:StringLike")
 ARN_OPERATORS = ("ArnEquals", "ArnLike", "StringEquals", "StringLike")
+PIN_REQUIRED = ("a condition StringEquals, StringEqualsIgnoreCase or StringLike (optionally ForAnyValue:) pinning "
+                "aws:PrincipalOrgID to an organization id (o-...) or aws:PrincipalAccount or kms:CallerAccount to "
+                "12-digit account ids, with no wildcard (kms:ViaService, ...IfExists and ForAllValues: do not pin)")
+GRANT_FOR_AWS_RESOURCE = "Bool kms:GrantIsForAWSResource \"true\""
 
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -61,17 +74,30 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
         if statement.get("Effect") != "Allow":
             continue
         label = statement_label(index, statement)
-        if _wildcard_principal(statement) and not _pinned(statement.get("Condition")):
-            report_violation(f"{where}: {label} allows {_actions(statement)} to "
-                             f"{_principal_text(statement)} with no condition on aws:PrincipalOrgID, "
-                             f"aws:PrincipalAccount, kms:CallerAccount or kms:ViaService; required a named "
-                             f"principal or such a condition", None)
-        if organization and allows_action(statement, DECRYPT):
-            outsiders = _outside_organization(statement, organization)
+        condition = statement.get("Condition")
+        unrestricted_grants = allows_action(statement, CREATE_GRANT) and not _grants_for_aws_resources(condition)
+        if _wildcard_principal(statement):
+            if not _pinned(condition):
+                report_violation(f"{where}: {label} allows {_actions(statement)} to {_principal_text(statement)} "
+                                 f"with Condition {shown(condition)}, which pins neither the caller's account nor its "
+                                 f"organization; required a named principal or {PIN_REQUIRED}", None)
+            if unrestricted_grants:
+                report_violation(f"{where}: {label} allows {CREATE_GRANT} (through {_actions(statement)}) to "
+                                 f"{_principal_text(statement)} without {GRANT_FOR_AWS_RESOURCE}, so a caller can "
+                                 f"grant itself or anyone kms:Decrypt; required {GRANT_FOR_AWS_RESOURCE} in its "
+                                 f"Condition, or a named principal", None)
+        if organization:
+            decrypting = [action for action in DECRYPTING_ACTIONS if allows_action(statement, action)]
+            if unrestricted_grants:
+                decrypting.append(CREATE_GRANT)
+            outsiders = _outside_organization(statement, organization) if decrypting else []
             if outsiders:
-                report_violation(f"{where}: {label} allows kms:Decrypt to {', '.join(outsiders)}; required only "
-                                 f"{organization}'s roles (quome-{organization}-<role>) or a condition "
-                                 f"aws:PrincipalTag/{ORGANIZATION_TAG} equal to '{organization}'", None)
+                grants_note = (f" ({CREATE_GRANT} may go to others only with {GRANT_FOR_AWS_RESOURCE})"
+                               if CREATE_GRANT in decrypting else "")
+                report_violation(f"{where}: {label} allows {', '.join(decrypting)} (through {_actions(statement)}) "
+                                 f"to {', '.join(outsiders)}; "
+                                 f"required only {organization}'s roles (quome-{organization}-<role>) or a condition "
+                                 f"aws:PrincipalTag/{ORGANIZATION_TAG} equal to '{organization}'{grants_note}", None)
 
 
 # ------------------------------------------------------------------------------------ statements
@@ -102,21 +128,33 @@ def _wildcard_principal(statement: Mapping[str, Any]) -> bool:
 
 
 def _pinned(condition: Any) -> bool:
+    """Some clause holds the caller to named organizations or accounts (clauses are ANDed, so one is enough)."""
     if not isinstance(condition, Mapping):
         return False
     for operator, clauses in condition.items():
         if operator not in PINNING_OPERATORS or not isinstance(clauses, Mapping):
             continue
         for key, values in clauses.items():
-            if str(key).lower() in PINNING_KEYS and _concrete(values):
+            pattern = PINNING_KEYS.get(str(key).lower())
+            items = as_list(values)
+            if pattern and items and all(isinstance(v, str) and pattern.fullmatch(v) for v in items):
                 return True
     return False
 
 
-def _concrete(values: Any) -> bool:
-    """Every value is a string that names something, not a bare wildcard."""
-    items = as_list(values)
-    return bool(items) and all(isinstance(v, str) and v.strip("*?") != "" for v in items)
+def _grants_for_aws_resources(condition: Any) -> bool:
+    """Bool kms:GrantIsForAWSResource true: only an integrated AWS service creating a grant for the resource
+    it protects. BoolIfExists would also pass a request without the key, so it does not count."""
+    if not isinstance(condition, Mapping):
+        return False
+    clauses = condition.get("Bool")
+    if not isinstance(clauses, Mapping):
+        return False
+    for key, values in clauses.items():
+        items = as_list(values)
+        if str(key).lower() == "kms:grantisforawsresource" and items and all(as_bool(v) is True for v in items):
+            return True
+    return False
 
 
 # ------------------------------------------------------------------------------------ organizations
