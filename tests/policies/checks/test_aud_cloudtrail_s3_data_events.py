@@ -7,7 +7,7 @@ from tests.policies.fakes import FakeResource, resolved_config, run, stack_args
 TRAIL = "aws:cloudtrail/trail:Trail"
 REQUIRED = ("required an enabled trail with an advancedEventSelectors entry requiring eventCategory Data and "
             "resources.type AWS::S3::Object, without readOnly, whose other field selectors only leave out whole "
-            "buckets or objects (notStartsWiths 'arn:<partition>:s3:::<bucket>/...', notEquals or notEndsWiths on "
+            "buckets or objects (notStartsWiths 'arn:<partition>:s3:::<bucket>/...' or notEquals on "
             "resources.ARN), or an eventSelectors entry with readWriteType All and an AWS::S3::Object dataResources "
             "entry covering every bucket ('arn:<partition>:s3' or 'arn:<partition>:s3:::')")
 
@@ -87,7 +87,6 @@ def test_passes_for_the_audit_trails_selectors():
 @pytest.mark.parametrize("arn", [
     {"field": "resources.ARN", "notStartsWiths": [f"{AUDIT_OBJECTS}AWSLogs/"]},
     {"field": "resources.ARN", "notEquals": [f"{AUDIT_OBJECTS}marker"]},
-    {"field": "resources.ARN", "notEndsWiths": ["/"]},
     {"field": "resources.ARN", "notStartsWiths": ["arn:aws-us-gov:s3:::quome-audit/"]},
 ])
 def test_passes_when_resources_arn_only_leaves_out_objects_of_named_buckets(arn):
@@ -186,11 +185,12 @@ def test_fails_when_an_exclusion_stops_inside_a_bucket_name():
         f"with resources.ARN notStartsWiths 'arn:aws:s3:::quome-', {AUDIT_BUCKET_SHORTFALLS}")
 
 
-def test_fails_when_an_empty_suffix_exclusion_leaves_out_every_object():
-    arn = {"field": "resources.ARN", "notEndsWiths": [""]}
+@pytest.mark.parametrize("value", ["", ".csv", "/"])
+def test_fails_when_a_suffix_exclusion_leaves_out_objects_in_every_bucket(value):
+    arn = {"field": "resources.ARN", "notEndsWiths": [value]}
     assert violations_with(s3_selector(arn=arn)) == failure(
-        f"trail 'audit-trail': advancedEventSelectors {NAME} excludes every bucket with resources.ARN "
-        f"notEndsWiths '', {AUDIT_BUCKET_SHORTFALLS}")
+        f"trail 'audit-trail': advancedEventSelectors {NAME} excludes objects ending '{value}' in every bucket "
+        f"with resources.ARN notEndsWiths '{value}', {AUDIT_BUCKET_SHORTFALLS}")
 
 
 def test_fails_when_the_basic_selector_keeps_only_reads():

@@ -5,7 +5,7 @@ must do it on its own (selectors that each record a part are not added up):
 
 * An advancedEventSelectors entry qualifies when it requires eventCategory Data and resources.type
   AWS::S3::Object, has no readOnly field (which would keep only reads or only writes), and its other field
-  selectors only leave objects out: notStartsWiths, notEquals or notEndsWiths on resources.ARN. The
+  selectors only leave objects out: notStartsWiths or notEquals on resources.ARN. The
   platform's audit trail (components.audit_trail) records every bucket except its own delivery buckets,
   whose deliveries it would otherwise log forever, so exclusions must stay allowed. Anything that records
   a subset instead - equals/startsWiths/endsWiths on resources.ARN, or any condition on eventName,
@@ -13,7 +13,8 @@ must do it on its own (selectors that each record a part are not added up):
 * A notStartsWiths value must leave out whole buckets, one at a time: "arn:<partition>:s3:::<bucket>/"
   (optionally followed by a key prefix). A value that is a prefix of "arn:<partition>:s3:::" leaves out
   every bucket; one that stops inside a bucket name ("arn:aws:s3:::quome-") leaves out every bucket whose
-  name starts that way. A notEndsWiths of "" leaves out every object.
+  name starts that way. notEndsWiths is refused: a suffix (".csv", "/") is not tied to a bucket, so it
+  leaves that kind of object out in every bucket.
 * eventName is not allowed even to exclude: every S3 object data event is some read or write of an object
   (GetObject, PutObject, CopyObject, DeleteObject, SelectObjectContent, ...), so leaving one out hides that
   kind of access to PHI in every bucket, and no delivery loop forces it the way the audit buckets force an
@@ -53,7 +54,7 @@ S3_ARN_ROOTS = tuple(f"arn:{partition}:s3:::" for partition in PARTITIONS)
 EVERY_BUCKET_VALUES = frozenset(f"arn:{partition}:s3" for partition in PARTITIONS) | frozenset(S3_ARN_ROOTS)
 REQUIRED = ("an advancedEventSelectors entry requiring eventCategory Data and resources.type AWS::S3::Object, "
             "without readOnly, whose other field selectors only leave out whole buckets or objects "
-            "(notStartsWiths 'arn:<partition>:s3:::<bucket>/...', notEquals or notEndsWiths on resources.ARN), "
+            "(notStartsWiths 'arn:<partition>:s3:::<bucket>/...' or notEquals on resources.ARN), "
             "or an eventSelectors entry with readWriteType All and an AWS::S3::Object dataResources entry "
             "covering every bucket ('arn:<partition>:s3' or 'arn:<partition>:s3:::')")
 
@@ -111,8 +112,8 @@ def _advanced_shortfalls(selector: Mapping[str, Any]) -> list[str]:
 def _too_wide(operator: str, value: str) -> str:
     """Why a resources.ARN exclusion leaves out more than whole buckets one by one, or "" when it does not."""
     where = f"with {EXCLUDABLE_FIELD} {operator} {shown(value)}"
-    if operator == "notEndsWiths" and value == "":
-        return f"excludes every bucket {where}"
+    if operator == "notEndsWiths":
+        return f"excludes objects ending {shown(value)} in every bucket {where}"
     if operator != "notStartsWiths":
         return ""
     if any(root.startswith(value) for root in S3_ARN_ROOTS):
