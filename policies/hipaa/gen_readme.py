@@ -48,7 +48,9 @@ Run it with `pulumi preview --policy-pack policies/hipaa`, or offline with `quom
 
 Each policy is named after its control id and described by the control's title (the compliant
 state). Its framework reference lists the HIPAA citations joined by ", ", its tags are
-`hipaa:<citation>` for each citation plus the domain, and its remediation steps (at most
+`hipaa:<citation>` for each citation, the domain, and the control's resource type tokens (which
+`quome check --format junit` uses to give each policy one test case per resource of those types),
+and its remediation steps (at most
 {MAX_REMEDIATION_CHARS} characters) name the component that satisfies it.
 
 ## Configuration and exemptions

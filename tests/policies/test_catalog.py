@@ -240,7 +240,7 @@ def test_policy_metadata_comes_from_the_catalog():
         assert policy.framework.version == FRAMEWORK_VERSION
         assert policy.framework.reference == ", ".join(control.citations)
         assert policy.framework.specification == REQUIREMENTS[control.citations[0]].text
-        assert policy.tags == [f"hipaa:{c}" for c in control.citations] + [control.domain_slug]
+        assert policy.tags == [f"hipaa:{c}" for c in control.citations] + [control.domain_slug] + list(control.resource_types)
         assert policy.remediation_steps == control.remediation
         assert policy.url == control.url
         assert "exemptions" in policy.config_schema.properties
