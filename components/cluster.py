@@ -131,7 +131,6 @@ EBS_CSI_CONFIGURATION: Mapping[str, Any] = {"node": {"tolerateAllTaints": True}}
 """The node plugin must run on the tainted sandbox nodes too, or their pods could not mount volumes."""
 VOLUME_KEY_ACTIONS: tuple[str, ...] = (
     "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:ReEncryptFrom",
     "kms:ReEncryptTo",
     "kms:DescribeKey",
 )

@@ -98,12 +98,13 @@ def iam_role_arn(account_id: str, org_id: str, role: str) -> str:
 
 
 # EBS needs these of whoever creates or attaches a volume: a data key it stores encrypted with the
-# volume, re-encryption when a volume is created from a snapshot under another key, and a grant through
-# which EC2 itself decrypts the data key when it attaches the volume (AWS KMS guide, "How Amazon EBS
-# uses AWS KMS"). The caller never needs kms:Decrypt, so the org key lets only the org's roles decrypt.
+# volume, re-encryption when a volume is created under this key from a snapshot under another one, and
+# a grant through which EC2 itself decrypts the data key when it attaches the volume (AWS KMS guide,
+# "How Amazon EBS uses AWS KMS"). The caller never needs kms:Decrypt, so the org key lets only the org's
+# roles decrypt. Nor kms:ReEncryptFrom: it would move the org's data under a key someone else decrypts
+# with; data may come in under the org key (ReEncryptTo), never go out.
 EBS_KEY_ACTIONS: tuple[str, ...] = (
     "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:ReEncryptFrom",
     "kms:ReEncryptTo",
     "kms:DescribeKey",
 )

@@ -264,7 +264,6 @@ def test_key_grants_every_volume_key_through_ec2_to_the_backup_role_without_decr
     for grant in ec2.values():
         assert grant.actions == (
             "kms:GenerateDataKeyWithoutPlaintext",
-            "kms:ReEncryptFrom",
             "kms:ReEncryptTo",
             "kms:DescribeKey",
         )

@@ -320,7 +320,7 @@ def test_ebs_csi_uses_the_storage_and_organization_keys_only_through_ec2(dev):
     assert org_use == {
         "Sid": "UseOrganizationKeysForVolumes",
         "Effect": "Allow",
-        "Action": ["kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"],
+        "Action": ["kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo", "kms:DescribeKey"],
         "Resource": list(ORG_KEYS),
         "Condition": {"StringEquals": {"kms:ViaService": f"ec2.{REGION}.amazonaws.com"}},
     }

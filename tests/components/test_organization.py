@@ -489,7 +489,7 @@ def test_storage_class_encrypts_with_the_org_key(shared):
 
 def test_key_grants_per_org_via_secretsmanager_and_ec2():
     grants = key_grants(make_spec())
-    ebs = ("kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey")
+    ebs = ("kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo", "kms:DescribeKey")
     assert grants == tuple(
         grant
         for org_id in ("acme", "bluebird")
@@ -561,7 +561,7 @@ def test_only_the_csi_role_and_the_backup_role_use_an_org_key_through_ec2():
         "Sid": "EbsCsiDriverVolumes",
         "Effect": "Allow",
         "Principal": {"AWS": root},
-        "Action": ["kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"],
+        "Action": ["kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo", "kms:DescribeKey"],
         "Resource": "*",
         "Condition": {
             "StringEquals": {"kms:CallerAccount": ACCOUNT, "kms:ViaService": ec2},

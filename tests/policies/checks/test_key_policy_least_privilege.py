@@ -354,7 +354,8 @@ def test_kms_star_to_another_organizations_role_names_decrypt_and_create_grant()
     statement = {"Sid": "Everything", "Effect": "Allow", "Principal": {"AWS": [ACME_WORKLOAD, other]},
                  "Action": "kms:*", "Resource": "*"}
     assert run(POLICY, org_key(statement)).messages == [
-        f"KMS key 'org-key' (organization acme): statement 6 ('Everything') allows kms:Decrypt, kms:CreateGrant "
+        f"KMS key 'org-key' (organization acme): statement 6 ('Everything') allows kms:Decrypt, kms:ReEncryptFrom, "
+        f"kms:CreateGrant "
         f"(through 'kms:*') to AWS '{other}'; {ACME_GRANTS_REQUIRED}"]
 
 
@@ -374,3 +375,20 @@ def test_a_policy_unknown_during_preview_defers_the_check():
     outcome = run(POLICY, org_key(policy=UNKNOWN_STRING_VALUE))
     assert outcome.unknown == "string value at .policy can't be known during preview"
     assert outcome.violations == []
+
+
+def test_re_encrypt_from_counts_as_decrypt_on_an_organizations_key():
+    # ReEncrypt can move the org's data under a key the caller decrypts with.
+    statement = {**EBS_CSI_USE, "Action": [*EBS_CSI_USE["Action"], "kms:ReEncryptFrom"]}
+    assert run(POLICY, org_key(statement)).messages == [
+        f"KMS key 'org-key' (organization acme): statement 6 ('EbsCsiDriverVolumes') allows kms:ReEncryptFrom "
+        f"(through [\"kms:GenerateDataKeyWithoutPlaintext\", \"kms:ReEncryptTo\", \"kms:DescribeKey\", "
+        f"\"kms:ReEncryptFrom\"]) to AWS '{ROOT}'; {ACME_REQUIRED}"]
+
+
+def test_a_re_encrypt_wildcard_counts_as_decrypt_on_an_organizations_key():
+    statement = {"Sid": "AutoScaling", "Effect": "Allow", "Principal": {"AWS": DEPLOYER},
+                 "Action": ["kms:Encrypt", "kms:ReEncrypt*"], "Resource": "*"}
+    assert run(POLICY, org_key(statement)).messages == [
+        f"KMS key 'org-key' (organization acme): statement 6 ('AutoScaling') allows kms:ReEncryptFrom (through "
+        f"[\"kms:Encrypt\", \"kms:ReEncrypt*\"]) to AWS '{DEPLOYER}'; {ACME_REQUIRED}"]

@@ -32,7 +32,9 @@ CONTROL = CATALOG["key-policy-least-privilege"]
 KEY = "aws:kms/key:Key"
 ORGANIZATION_TAG = "quome:organization"
 CREATE_GRANT = "kms:CreateGrant"
-DECRYPTING_ACTIONS = ("kms:Decrypt",)
+# ReEncryptFrom decrypts under this key and re-encrypts under a key the caller chooses, maybe one it can
+# decrypt with: as good as Decrypt.
+DECRYPTING_ACTIONS = ("kms:Decrypt", "kms:ReEncryptFrom")
 
 # Condition keys that pin an otherwise unconstrained caller to our AWS organization or account, with the
 # value each must hold (lower case: IAM condition keys are case-insensitive). kms:ViaService pins nothing:
