@@ -87,8 +87,9 @@ def test_a_stack_policy_is_tagged_with_its_citations_domain_and_types():
         "hipaa:164.312(c)(1)", "hipaa:164.314(b)(1)", "hipaa:164.314(b)(2)", "encryption-at-rest",
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
-        BUCKET, "aws:s3/bucketV2:BucketV2", "aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2",
-        "aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"]
+        BUCKET, "aws:s3/bucketV2:BucketV2", "aws:s3/bucketLogging:BucketLogging",
+        "aws:s3/bucketLoggingV2:BucketLoggingV2", "aws:lb/loadBalancer:LoadBalancer",
+        "aws:alb/loadBalancer:LoadBalancer"]
 
 
 def test_every_policy_carries_exactly_its_catalog_citations_domain_and_types():
