@@ -1,5 +1,12 @@
 """avl-backup-plan: data stores selected into a daily plan with enough retention; EFS backup policy enabled."""
+import copy
+
+import pytest
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
 from hipaa_pack.checks.avl_backup_plan import POLICY
+from quome.check import check_plan
+from quome.plan import plan_stack
 from tests.policies.fakes import FakeResource, resolved_config, run, stack_args, urn_for
 
 PLAN = "aws:backup/plan:Plan"
@@ -103,3 +110,225 @@ def test_not_applicable_without_data_stores():
     assert outcome.violations == []
     assert outcome.not_applicable == ("the stack has no EFS file system, DynamoDB table, RDS instance or cluster, "
                                       "or EBS volume to back up")
+
+
+# ------------------------------------------------------------------------------------ the platform's shape
+# components/backup.py and components/cluster_k8s.py as the engine sends them (`quome plan --stack dev --json`):
+# StorageClasses tag their volumes through tagSpecification_1, one Selection takes the tagged EBS volumes of
+# the account and region by conditions.stringEquals. kmsKeyId and planId are other resources' outputs, unknown
+# during preview: the check must reach its verdict without them.
+
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+VOLUMES = "arn:aws:ec2:us-east-1:111111111111:volume/*"
+BACKUP_CONDITION = {"key": "aws:ResourceTag/quome.io/backup", "value": "daily"}
+DAILY = rule("daily", "cron(0 5 ? * * *)", 35)
+MONTHLY = rule("monthly", "cron(0 5 1 * ? *)", 365)
+TAGGED_REQUIRED = ("required its volumes tagged through a tagSpecification_N parameter 'key=value' that a Selection "
+                   "matches (selectionTags STRINGEQUALS key and value, or conditions.stringEquals "
+                   "'aws:ResourceTag/key' and value) with resources covering EBS volumes ('arn:aws:ec2:*:*:volume/*'), "
+                   "of a plan with a rule scheduled at least daily and lifecycle.deleteAfter of at least 35 days "
+                   "(minRetentionDays)")
+ORG_CLASS = "quome-dev-org-acme-health-storage-class"
+
+
+def storage_class(name, class_name, provisioner="ebs.csi.aws.com", tag="quome.io/backup=daily", default=False):
+    parameters = {"type": "gp3", "encrypted": "true", "kmsKeyId": UNKNOWN_STRING_VALUE}
+    if tag is not None:
+        parameters["tagSpecification_1"] = tag
+    return FakeResource(STORAGE_CLASS, name, {
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": class_name,
+                     "annotations": {"storageclass.kubernetes.io/is-default-class": "true" if default else "false"}},
+        "provisioner": provisioner, "parameters": parameters, "reclaimPolicy": "Retain",
+        "volumeBindingMode": "WaitForFirstConsumer", "allowVolumeExpansion": True})
+
+
+def platform(*rules, org_tag="quome.io/backup=daily", provisioner="ebs.csi.aws.com", selection=None, planned=True,
+             extra=()):
+    """The dev stack's backup resources; `selection` replaces keys of the Selection's properties."""
+    body = {"name": "quome-tagged-ebs-volumes", "planId": UNKNOWN_STRING_VALUE,
+            "iamRoleArn": "arn:aws:iam::111111111111:role/quome-backup-us-east-1",
+            "resources": [VOLUMES], "conditions": [{"stringEquals": [BACKUP_CONDITION]}]}
+    body.update(selection or {})
+    resources = [
+        storage_class("quome-dev-cluster-storage-class", "gp3-encrypted", default=True),
+        storage_class(ORG_CLASS, "org-acme-health-ebs", provisioner, org_tag),
+        FakeResource(PLAN, "quome-dev-backup-plan", {"name": "quome-phi-volumes",
+                                                     "rules": list(rules) or [DAILY, MONTHLY],
+                                                     "tags": {"quome:purpose": "phi-volume-backups"}}),
+        FakeResource(SELECTION, "quome-dev-backup-selection", body,
+                     property_dependencies={"planId": "quome-dev-backup-plan"} if planned else {}),
+        *extra,
+    ]
+    return stack_args(resources, config=resolved_config(POLICY))
+
+
+def org_violation(outcome, problem):
+    assert outcome.violations == [
+        (f"StorageClass 'org-acme-health-ebs' {problem}; {TAGGED_REQUIRED}", urn_for(STORAGE_CLASS, ORG_CLASS))]
+
+
+def test_the_platforms_tagged_storage_classes_are_proven_backed_up():
+    outcome = run(POLICY, platform())
+    assert outcome.violations == [] and outcome.not_applicable is None and outcome.unknown is None
+
+
+def test_fails_for_a_storage_class_that_tags_nothing():
+    org_violation(run(POLICY, platform(org_tag=None)),
+                  "sets no tagSpecification_N parameter, so its EBS volumes carry no backup tag, and no Selection "
+                  "takes untagged EBS volumes")
+
+
+def test_fails_for_a_tag_no_selection_picks_up():
+    org_violation(run(POLICY, platform(org_tag="quome.io/backup=weekly")),
+                  "tags its EBS volumes 'quome.io/backup=weekly', which no backup Selection selects")
+
+
+def test_fails_when_the_selecting_selection_belongs_to_no_plan():
+    outcome = run(POLICY, platform(planned=False))
+    assert outcome.messages == [
+        f"StorageClass '{name}' tags its EBS volumes 'quome.io/backup=daily': Selection 'quome-dev-backup-selection' "
+        f"selects them but joins no backup Plan through planId; {TAGGED_REQUIRED}"
+        for name in ("gp3-encrypted", "org-acme-health-ebs")]
+
+
+def test_fails_when_the_plan_runs_too_rarely():
+    outcome = run(POLICY, platform(rule("daily", "cron(0 5 ? * SUN *)", 35), MONTHLY))
+    assert outcome.messages[1] == (
+        "StorageClass 'org-acme-health-ebs' tags its EBS volumes 'quome.io/backup=daily', which only plans that fall "
+        "short select (plan 'quome-dev-backup-plan' rule 'daily' runs 'cron(0 5 ? * SUN *)', up to 7 days apart, "
+        f"rule 'monthly' runs 'cron(0 5 1 * ? *)', up to 31 days apart); {TAGGED_REQUIRED}")
+    assert len(outcome.violations) == 2
+
+
+def test_fails_when_the_plan_keeps_points_too_briefly():
+    outcome = run(POLICY, platform(rule("daily", "cron(0 5 ? * * *)", 14), MONTHLY))
+    assert outcome.messages[1] == (
+        "StorageClass 'org-acme-health-ebs' tags its EBS volumes 'quome.io/backup=daily', which only plans that fall "
+        "short select (plan 'quome-dev-backup-plan' rule 'daily' keeps recovery points 14 days, rule 'monthly' runs "
+        f"'cron(0 5 1 * ? *)', up to 31 days apart); {TAGGED_REQUIRED}")
+
+
+def test_fails_when_the_selections_resources_do_not_cover_volumes():
+    outcome = run(POLICY, platform(selection={"resources": ["arn:aws:rds:us-east-1:111111111111:db:*"]}))
+    assert outcome.messages[1] == (
+        "StorageClass 'org-acme-health-ebs' tags its EBS volumes 'quome.io/backup=daily', which no backup Selection "
+        "selects (Selection 'quome-dev-backup-selection' matches its tags, but resources is "
+        '["arn:aws:rds:us-east-1:111111111111:db:*"], which does not cover EBS volumes); ' + TAGGED_REQUIRED)
+
+
+def test_a_selection_without_resources_does_not_cover_volumes():
+    # Tags alone fall back on the region's AWS Backup opt-in, which the stack does not show.
+    outcome = run(POLICY, platform(selection={"resources": None}))
+    assert outcome.messages[1] == (
+        "StorageClass 'org-acme-health-ebs' tags its EBS volumes 'quome.io/backup=daily', which no backup Selection "
+        "selects (Selection 'quome-dev-backup-selection' matches its tags, but resources is unset, which does not "
+        "cover EBS volumes); " + TAGGED_REQUIRED)
+
+
+def test_fails_when_not_resources_exclude_volumes():
+    outcome = run(POLICY, platform(selection={"notResources": ["arn:aws:ec2:*:*:volume/*"]}))
+    assert outcome.messages[1] == (
+        "StorageClass 'org-acme-health-ebs' tags its EBS volumes 'quome.io/backup=daily', which no backup Selection "
+        "selects (Selection 'quome-dev-backup-selection' matches its tags, but notResources "
+        '["arn:aws:ec2:*:*:volume/*"] can exclude EBS volumes); ' + TAGGED_REQUIRED)
+
+
+@pytest.mark.parametrize("pattern", ["*", "arn:aws:ec2:*:*:volume/*", VOLUMES, "arn:aws:ec2:*"])
+def test_resources_that_cover_every_volume_pass(pattern):
+    assert run(POLICY, platform(selection={"resources": ["arn:aws:rds:*:*:db:*", pattern]})).violations == []
+
+
+@pytest.mark.parametrize("pattern", ["arn:aws:ec2:*:*:volume/vol-0abc*", "arn:aws:ec2:*:*:instance/*",
+                                     "arn:aws:ec2:*:*:volume/vol-0123456789abcdef0"])
+def test_resources_covering_only_some_volumes_or_others_fail(pattern):
+    assert len(run(POLICY, platform(selection={"resources": [pattern]})).violations) == 2
+
+
+def test_not_resources_that_cannot_match_a_volume_leave_the_selection_whole():
+    not_volumes = ["arn:aws:ec2:*:*:instance/*", "arn:aws:rds:*"]
+    assert run(POLICY, platform(selection={"notResources": not_volumes})).violations == []
+
+
+def test_selection_tags_match_too_and_any_one_of_them_is_enough():
+    tags = [{"type": "STRINGEQUALS", "key": "team", "value": "data"},
+            {"type": "STRINGEQUALS", "key": "quome.io/backup", "value": "daily"}]
+    assert run(POLICY, platform(selection={"conditions": None, "selectionTags": tags})).violations == []
+
+
+def test_a_selection_tag_with_another_value_selects_nothing():
+    tags = [{"type": "STRINGEQUALS", "key": "quome.io/backup", "value": "weekly"}]
+    outcome = run(POLICY, platform(selection={"conditions": None, "selectionTags": tags}))
+    assert outcome.messages[1] == ("StorageClass 'org-acme-health-ebs' tags its EBS volumes 'quome.io/backup=daily', "
+                                   f"which no backup Selection selects; {TAGGED_REQUIRED}")
+
+
+def test_every_condition_must_hold():
+    conditions = [{"stringEquals": [BACKUP_CONDITION, {"key": "aws:ResourceTag/stage", "value": "prod"}]}]
+    assert len(run(POLICY, platform(selection={"conditions": conditions})).violations) == 2
+
+
+def test_like_and_not_conditions_are_evaluated_on_the_classs_own_tags():
+    conditions = [{"stringEquals": [], "stringLikes": [{"key": "aws:ResourceTag/quome.io/backup", "value": "da*"}],
+                   "stringNotEquals": [{"key": "aws:ResourceTag/quome.io/backup", "value": "never"}],
+                   "stringNotLikes": [{"key": "aws:ResourceTag/quome.io/backup", "value": "w?ekly"}]}]
+    assert run(POLICY, platform(selection={"conditions": conditions})).violations == []
+
+
+def test_a_selection_of_every_volume_takes_untagged_classes_too():
+    every_volume = {"conditions": [], "resources": ["arn:aws:ec2:*:*:volume/*"]}
+    assert run(POLICY, platform(org_tag=None, selection=every_volume)).violations == []
+
+
+def test_the_in_tree_ebs_provisioner_is_held_to_the_check():
+    # It creates EBS volumes too (on EKS the CSI driver serves it): checked, and here proven, not skipped.
+    outcome = run(POLICY, platform(provisioner="kubernetes.io/aws-ebs"))
+    assert outcome.violations == [] and outcome.not_applicable is None
+
+
+def test_a_class_of_another_provisioner_is_not_applicable():
+    outcome = run(POLICY, platform(provisioner="efs.csi.aws.com"))
+    assert outcome.violations == []
+    assert outcome.not_applicable == (f"{ORG_CLASS}: provisioner 'efs.csi.aws.com' creates no EBS volumes (an EFS "
+                                      f"file system behind it is checked as a data store of its own)")
+
+
+def test_a_stack_whose_only_classes_create_no_ebs_volumes_is_not_applicable():
+    args = stack_args([storage_class("shared-files", "efs-shared", "efs.csi.aws.com", tag=None)],
+                      config=resolved_config(POLICY))
+    outcome = run(POLICY, args)
+    assert outcome.violations == []
+    assert outcome.not_applicable == (
+        "the stack has no EFS file system, DynamoDB table, RDS instance or cluster, or EBS volume to back up; "
+        "StorageClass 'efs-shared': provisioner 'efs.csi.aws.com' creates no EBS volumes (an EFS file system behind "
+        "it is checked as a data store of its own)")
+
+
+# ------------------------------------------------------------------------------------ the real stacks
+
+
+@pytest.fixture(scope="module")
+def dev_plan():
+    return plan_stack("dev")
+
+
+def test_the_dev_stack_is_proven_compliant_not_skipped(dev_plan):
+    # Its three StorageClasses (the default and two organizations') are the stack's only data stores.
+    classes = [r["inputs"]["metadata"]["name"] for r in dev_plan["resources"] if r["type"] == STORAGE_CLASS]
+    assert sorted(classes) == ["gp3-encrypted", "org-acme-health-ebs", "org-bluebird-ebs"]
+    result = check_plan(dev_plan, in_process=True)
+    assert [v.message for v in result.violations if v.policy == "avl-backup-plan"] == []
+    assert [n.reason for n in result.not_applicable if n.policy == "avl-backup-plan"] == []
+
+
+def test_the_dev_stack_fails_once_a_class_stops_tagging(dev_plan):
+    plan = copy.deepcopy(dev_plan)
+    default = next(r for r in plan["resources"]
+                   if r["type"] == STORAGE_CLASS and r["inputs"]["metadata"]["name"] == "gp3-encrypted")
+    del default["inputs"]["parameters"]["tagSpecification_1"]
+    result = check_plan(plan, in_process=True)
+    # The analyzer puts the policy's description above the check's message.
+    assert [(v.name, v.message) for v in result.violations if v.policy == "avl-backup-plan"] == [
+        ("quome-dev-cluster-storage-class", f"{POLICY.description}\n"
+         "StorageClass 'gp3-encrypted' sets no tagSpecification_N parameter, so its EBS volumes carry no backup tag, "
+         f"and no Selection takes untagged EBS volumes; {TAGGED_REQUIRED}")]

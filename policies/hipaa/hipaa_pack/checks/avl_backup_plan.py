@@ -1,12 +1,33 @@
-"""avl-backup-plan: every data store is selected (by property dependency) into a backup plan with a
-rule that runs at least daily and keeps recovery points at least minRetentionDays; EFS file systems
-also have their automatic backups enabled.
+"""avl-backup-plan: every data store is selected into a backup plan with a rule that runs at least daily
+and keeps recovery points at least minRetentionDays; EFS file systems also have their automatic backups
+enabled.
+
+Two kinds of data store:
+  * declared ones (EFS, DynamoDB, RDS, EBS Volume): a Selection lists them among its `resources`
+    (property dependency, known during preview, unlike their ARNs);
+  * StorageClasses whose provisioner creates EBS volumes. The EBS CSI driver creates those volumes at run
+    time, so no Selection can name them; what reaches AWS is the tags the class's `tagSpecification_N`
+    parameters ("key=value") put on every volume. A Selection takes them when its tag filters match those
+    tags and its resources cover EBS volumes. The in-tree `kubernetes.io/aws-ebs` provisioner creates EBS
+    volumes too (on EKS the CSI driver serves it), so it is held to the same rule; enc-k8s-storageclass
+    refuses it anyway. Other provisioners create no EBS volume (the EFS driver makes access points on a
+    file system, itself a declared store when the stack owns it): not applicable.
+
+How a Selection is read (AWS Backup semantics, so a pass means AWS really selects the volumes):
+  * `selectionTags` (ListOfTags, type STRINGEQUALS, bare tag key) are OR'ed; `conditions` are AND'ed, and
+    a condition on a key the class does not set cannot be proven (the driver adds its own tags, never
+    ours). A Selection with both is taken to need both, which never selects more than AWS does.
+  * `resources` must cover every EBS volume ("*", "arn:aws:ec2:*:*:volume/*" or an account/region form):
+    without a resource type AWS Backup falls back on the region's service opt-in, which the stack does not
+    show. A `notResources` entry that can match an EBS volume ARN may exclude the class's volumes.
+  * the Selection belongs to a Plan through planId (property dependency).
 
 A plan qualifies through one rule meeting both the schedule and the retention. Copy actions are
 res-region-allowlist's business.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Optional
 
@@ -14,7 +35,7 @@ from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import as_int, as_list, by_joined_urn, dig, joined, resources_of, shown
+from ..props import as_int, as_list, by_joined_urn, dig, joined, k8s_name, resources_of, shown
 from .acc_secrets_rotation import max_interval_days
 
 CONTROL = CATALOG["avl-backup-plan"]
@@ -23,6 +44,7 @@ PLAN_TOKEN = "aws:backup/plan:Plan"
 SELECTION_TOKEN = "aws:backup/selection:Selection"
 EFS_BACKUP_POLICY_TOKEN = "aws:efs/backupPolicy:BackupPolicy"
 EFS_TOKEN = "aws:efs/fileSystem:FileSystem"
+STORAGE_CLASS_TOKEN = "kubernetes:storage.k8s.io/v1:StorageClass"
 DATA_STORES = {
     EFS_TOKEN: "EFS file system",
     "aws:dynamodb/table:Table": "DynamoDB table",
@@ -30,7 +52,17 @@ DATA_STORES = {
     "aws:rds/cluster:Cluster": "RDS cluster",
     "aws:ebs/volume:Volume": "EBS volume",
 }
+EBS_PROVISIONERS = ("ebs.csi.aws.com", "kubernetes.io/aws-ebs")
+# The driver's own, case-sensitive prefix (aws-ebs-csi-driver docs/tagging.md).
+TAG_PARAMETER_PREFIX = "tagSpecification"
+RESOURCE_TAG_PREFIX = "aws:ResourceTag/"
+SELECTION_TAG_TYPE = "STRINGEQUALS"
 MAX_SCHEDULE_DAYS = 1
+
+# The five segments of an EBS volume ARN before its resource ("volume/vol-..."); None takes any value:
+# partition, region and account vary by stack.
+_VOLUME_ARN_PREFIX = ("arn", None, "ec2", None, None)
+VOLUME_RESOURCE = "volume/"
 
 CONFIG_SCHEMA = PolicyConfigSchema(properties={
     "minRetentionDays": {
@@ -41,19 +73,34 @@ CONFIG_SCHEMA = PolicyConfigSchema(properties={
     },
 })
 
+Tags = dict[str, set[str]]
+"""Tag key -> the values the class's parameters give it (two values: either may land, so both must pass)."""
+
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:
     stores = resources_of(args, DATA_STORES)
-    if not stores:
+    storage_classes = []
+    for storage_class in resources_of(args, STORAGE_CLASS_TOKEN):
+        provisioner = storage_class.props.get("provisioner")
+        if provisioner in EBS_PROVISIONERS:
+            storage_classes.append(storage_class)
+        else:
+            args.not_applicable_to(storage_class, _other_provisioner(provisioner))
+    if not stores and not storage_classes:
+        others = "".join(f"; StorageClass '{k8s_name(c.props, c.name)}': "
+                         f"{_other_provisioner(c.props.get('provisioner'))}"
+                         for c in resources_of(args, STORAGE_CLASS_TOKEN))
         args.not_applicable("the stack has no EFS file system, DynamoDB table, RDS instance or cluster, "
-                            "or EBS volume to back up")
-    min_days = args.get_config()["minRetentionDays"]
+                            "or EBS volume to back up" + others)
+    # Config crosses the analyzer protocol as protobuf numbers: 35 arrives as 35.0.
+    min_days = as_int(args.get_config()["minRetentionDays"])
     required = (f"required a Selection of a plan with a rule scheduled at least daily and lifecycle.deleteAfter "
                 f"of at least {min_days} days (minRetentionDays)")
 
     plans = {plan.urn: plan for plan in resources_of(args, PLAN_TOKEN)}
     shortfalls = {urn: _shortfall(plan, min_days) for urn, plan in plans.items()}
-    selections = by_joined_urn(resources_of(args, SELECTION_TOKEN), "resources")
+    all_selections = resources_of(args, SELECTION_TOKEN)
+    selections = by_joined_urn(all_selections, "resources")
 
     for store in stores:
         kind = DATA_STORES[store.resource_type]
@@ -62,9 +109,19 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
         if not chosen:
             report_violation(f"{kind} '{store.name}' is in no backup Selection; {required}", store.urn)
         elif all(shortfalls[plan.urn] for plan in chosen):
-            reasons = "; ".join(f"plan '{plan.name}' {shortfalls[plan.urn]}" for plan in chosen)
-            report_violation(f"{kind} '{store.name}' is selected only by plans that fall short ({reasons}); "
-                             f"{required}", store.urn)
+            report_violation(f"{kind} '{store.name}' is selected only by plans that fall short "
+                             f"({_reasons(chosen, shortfalls)}); {required}", store.urn)
+
+    tagged_required = (f"required its volumes tagged through a tagSpecification_N parameter 'key=value' that a "
+                       f"Selection matches (selectionTags {SELECTION_TAG_TYPE} key and value, or "
+                       f"conditions.stringEquals '{RESOURCE_TAG_PREFIX}key' and value) with resources covering EBS "
+                       f"volumes ('arn:aws:ec2:*:*:volume/*'), of a plan with a rule scheduled at least daily and "
+                       f"lifecycle.deleteAfter of at least {min_days} days (minRetentionDays)")
+    for storage_class in storage_classes:
+        problem = _storage_class_problem(storage_class, all_selections, plans, shortfalls)
+        if problem:
+            report_violation(f"StorageClass '{k8s_name(storage_class.props, storage_class.name)}' {problem}; "
+                             f"{tagged_required}", storage_class.urn)
 
     policies = by_joined_urn(resources_of(args, EFS_BACKUP_POLICY_TOKEN), "fileSystemId")
     for file_system in resources_of(args, EFS_TOKEN):
@@ -76,6 +133,164 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
             found = next(status for status in statuses if status != "ENABLED")
             report_violation(f"EFS file system '{file_system.name}': BackupPolicy backupPolicy.status is "
                              f"{shown(found)}; required ENABLED", file_system.urn)
+
+
+def _other_provisioner(provisioner: Any) -> str:
+    return (f"provisioner {shown(provisioner)} creates no EBS volumes (an EFS file system behind it is checked as "
+            f"a data store of its own)")
+
+
+def _reasons(plans: list[PolicyResource], shortfalls: Mapping[str, Optional[str]]) -> str:
+    return "; ".join(f"plan '{plan.name}' {shortfalls[plan.urn]}" for plan in plans)
+
+
+# ------------------------------------------------------------------------------------ StorageClasses
+
+
+def _storage_class_problem(storage_class: PolicyResource, selections: list[PolicyResource],
+                           plans: Mapping[str, PolicyResource],
+                           shortfalls: Mapping[str, Optional[str]]) -> Optional[str]:
+    """None when a Selection of a qualifying plan takes the class's volumes, else what the message says."""
+    tags = _volume_tags(storage_class.props.get("parameters"))
+    shown_tags = ", ".join(repr(f"{key}={value}") for key in sorted(tags) for value in sorted(tags[key]))
+    selecting, near_misses = [], []
+    for selection in selections:
+        by_tag, reason = _selection_miss(selection, tags)
+        if reason is None:
+            selecting.append(selection)
+        elif by_tag:
+            near_misses.append(f"Selection '{selection.name}' matches its tags, but {reason}")
+    if not selecting:
+        misses = f" ({'; '.join(near_misses)})" if near_misses else ""
+        if not tags:
+            return (f"sets no {TAG_PARAMETER_PREFIX}_N parameter, so its EBS volumes carry no backup tag, and no "
+                    f"Selection takes untagged EBS volumes{misses}")
+        return f"tags its EBS volumes {shown_tags}, which no backup Selection selects{misses}"
+    chosen = [plans[urn] for selection in selecting for urn in joined(selection, "planId") if urn in plans]
+    if not chosen:
+        names = ", ".join(f"'{selection.name}'" for selection in selecting)
+        plural = "s" if len(selecting) > 1 else ""
+        return (f"tags its EBS volumes {shown_tags}: Selection{plural} {names} select{'' if plural else 's'} them "
+                f"but join{'' if plural else 's'} no backup Plan through planId")
+    if all(shortfalls[plan.urn] for plan in chosen):
+        return (f"tags its EBS volumes {shown_tags}, which only plans that fall short select "
+                f"({_reasons(chosen, shortfalls)})")
+    return None
+
+
+def _volume_tags(parameters: Any) -> Tags:
+    """The tags the EBS CSI driver puts on the class's volumes: "key=value" of each tagSpecification_N."""
+    tags: Tags = {}
+    if not isinstance(parameters, Mapping):
+        return tags
+    # Only the tag parameters are read: kmsKeyId is another resource's output, unknown during preview.
+    for name in parameters:
+        if isinstance(name, str) and name.startswith(TAG_PARAMETER_PREFIX):
+            spec = parameters[name]
+            if isinstance(spec, str) and "=" in spec:
+                key, value = spec.split("=", 1)
+                tags.setdefault(key, set()).add(value)
+    return tags
+
+
+def _selection_miss(selection: PolicyResource, tags: Tags) -> tuple[bool, Optional[str]]:
+    """(whether the Selection's tag filters pick volumes carrying `tags`, why it does not take those volumes
+    or None when it does). A Selection without tag filters takes every volume its resources cover."""
+    selection_tags = [t for t in as_list(selection.props.get("selectionTags")) if isinstance(t, Mapping)]
+    conditions = [(operator, c) for block in as_list(selection.props.get("conditions")) if isinstance(block, Mapping)
+                  for operator, operands in block.items() for c in as_list(operands) if isinstance(c, Mapping)]
+    any_tag = not selection_tags or any(
+        t.get("type") == SELECTION_TAG_TYPE and tags.get(t.get("key")) == {t.get("value")} for t in selection_tags)
+    if not any_tag or not all(_condition_holds(operator, c, tags) for operator, c in conditions):
+        return False, "its tag filters do not match"
+    by_tag = bool(selection_tags or conditions)
+    resources = selection.props.get("resources")
+    if not any(_covers_every_volume(pattern) for pattern in as_list(resources)):
+        return by_tag, f"resources is {shown(resources)}, which does not cover EBS volumes"
+    excluding = [pattern for pattern in as_list(selection.props.get("notResources")) if _may_match_a_volume(pattern)]
+    if excluding:
+        return by_tag, f"notResources {shown(excluding)} can exclude EBS volumes"
+    return by_tag, None
+
+
+def _condition_holds(operator: str, condition: Mapping[str, Any], tags: Tags) -> bool:
+    """Whether every volume of the class meets one `conditions` entry; False when that cannot be proven."""
+    key, wanted = condition.get("key"), condition.get("value")
+    if not isinstance(key, str) or not key.startswith(RESOURCE_TAG_PREFIX) or not isinstance(wanted, str):
+        return False
+    values = tags.get(key[len(RESOURCE_TAG_PREFIX):])
+    if not values:
+        return False
+    if operator == "stringEquals":
+        return values == {wanted}
+    if operator == "stringNotEquals":
+        return wanted not in values
+    # Like: '*' any run; '?' read as a literal to prove a match and as a wildcard to prove a mismatch.
+    if operator == "stringLikes":
+        return all(_glob(wanted, question_mark_is_wildcard=False).fullmatch(v) for v in values)
+    if operator == "stringNotLikes":
+        return not any(_glob(wanted, question_mark_is_wildcard=True).fullmatch(v) for v in values)
+    return False
+
+
+def _glob(pattern: str, question_mark_is_wildcard: bool) -> re.Pattern[str]:
+    wildcards = {"*": ".*", "?": "."} if question_mark_is_wildcard else {"*": ".*"}
+    return re.compile("".join(wildcards.get(c, re.escape(c)) for c in pattern), re.DOTALL)
+
+
+def _covers_every_volume(pattern: Any) -> bool:
+    """Whether a `resources` ARN pattern matches every EBS volume ARN of some account and region.
+
+    A volume ARN has exactly five colons, so a pattern with five lines up with it segment by segment; one
+    with fewer must end in '*', which then spans the segments it leaves out.
+    """
+    if not isinstance(pattern, str):
+        return False
+    *fixed, last = pattern.split(":")
+    if len(fixed) > len(_VOLUME_ARN_PREFIX):
+        return False
+    if not last.endswith("*") or not _segments_fit(fixed):
+        return False
+    if len(fixed) == len(_VOLUME_ARN_PREFIX):
+        # 'volume/*', '*' and 'vol*' cover every volume id; 'volume/vol-0abc*' covers only some.
+        return _glob(last, True).fullmatch(VOLUME_RESOURCE + "*") is not None
+    want = _VOLUME_ARN_PREFIX[len(fixed)]
+    return want is None or _glob(last, True).fullmatch(want + "*") is not None
+
+
+def _may_match_a_volume(pattern: Any) -> bool:
+    """Whether a `notResources` ARN pattern can match an EBS volume ARN (True unless it provably cannot).
+
+    Segments before the first wildcard line up with the ARN's; with five colons, all of them do.
+    """
+    if not isinstance(pattern, str):
+        return False
+    parts = pattern.split(":")
+    if len(parts) > len(_VOLUME_ARN_PREFIX) + 1:
+        return False
+    if not _segments_fit(parts if len(parts) == len(_VOLUME_ARN_PREFIX) + 1 else parts[:_first_wildcard(parts)]):
+        return False
+    if len(parts) < len(_VOLUME_ARN_PREFIX) + 1:
+        # Only a '*' can span the colons the pattern lacks.
+        return "*" in pattern
+    resource = parts[-1]
+    literal = re.split(r"[*?]", resource, maxsplit=1)[0]
+    if literal == resource:
+        return resource.startswith(VOLUME_RESOURCE)
+    return literal.startswith(VOLUME_RESOURCE) or VOLUME_RESOURCE.startswith(literal)
+
+
+def _segments_fit(segments: list[str]) -> bool:
+    """Whether ARN segments, lined up from the start, match those of every EBS volume ARN."""
+    pairs = zip(segments, _VOLUME_ARN_PREFIX)
+    return all(want is None or _glob(segment, True).fullmatch(want) for segment, want in pairs)
+
+
+def _first_wildcard(parts: list[str]) -> int:
+    return next((i for i, part in enumerate(parts) if "*" in part or "?" in part), len(parts))
+
+
+# ------------------------------------------------------------------------------------ plans
 
 
 def _shortfall(plan: PolicyResource, min_days: int) -> Optional[str]:
