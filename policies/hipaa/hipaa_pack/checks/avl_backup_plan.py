@@ -282,7 +282,8 @@ def _may_match_a_volume(pattern: Any) -> bool:
 
 def _segments_fit(segments: list[str]) -> bool:
     """Whether ARN segments, lined up from the start, match those of every EBS volume ARN."""
-    pairs = zip(segments, _VOLUME_ARN_PREFIX)
+    # A pattern cut short at its first wildcard has fewer segments than the prefix: compare what it has.
+    pairs = zip(segments, _VOLUME_ARN_PREFIX, strict=False)
     return all(want is None or _glob(segment, True).fullmatch(want) for segment, want in pairs)
 
 
