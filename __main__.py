@@ -25,7 +25,9 @@ pulumi.export("environment", spec.environment)
 pulumi.export("auditBucketName", platform.audit_trail.audit_bucket_name)
 pulumi.export("accessLogBucketName", platform.audit_trail.access_log_bucket_name)
 pulumi.export("trailArn", platform.audit_trail.trail_arn)
-pulumi.export("keyArns", {purpose: platform.keys.key_arn(purpose) for purpose in ("logs", "storage", "secrets", "cluster")})
+pulumi.export(
+    "keyArns", {purpose: platform.keys.key_arn(purpose) for purpose in ("logs", "storage", "secrets", "cluster")}
+)
 pulumi.export("vpcId", platform.network.vpc_id)
 pulumi.export("clusterName", platform.cluster.name)
 pulumi.export("clusterEndpoint", platform.cluster.endpoint)

@@ -53,7 +53,9 @@ INSPECTOR_RESOURCE_TYPES = ("EC2", "ECR")
 
 def security_hub_standards(region: str) -> dict[str, str]:
     return {
-        "aws-foundational": f"arn:{PARTITION}:securityhub:{region}::standards/aws-foundational-security-best-practices/v/1.0.0",
+        "aws-foundational": (
+            f"arn:{PARTITION}:securityhub:{region}::standards/aws-foundational-security-best-practices/v/1.0.0"
+        ),
         "cis": f"arn:{PARTITION}:securityhub:{region}::standards/cis-aws-foundations-benchmark/v/3.0.0",
     }
 
@@ -91,7 +93,9 @@ def audit_delivery_grants(spec: PlatformSpec) -> tuple[LogDeliveryGrant, ...]:
     """AWS Config delivers configuration history and snapshots into the audit bucket."""
     if not delivers_config(spec):
         return ()
-    return (LogDeliveryGrant(service="config.amazonaws.com", prefix=f"{CONFIG_DELIVERY_PREFIX}/", source_arn_pattern=None),)
+    return (
+        LogDeliveryGrant(service="config.amazonaws.com", prefix=f"{CONFIG_DELIVERY_PREFIX}/", source_arn_pattern=None),
+    )
 
 
 @dataclass(frozen=True)
@@ -235,7 +239,11 @@ class AccountBaseline(pulumi.ComponentResource):
                 status="ENABLED",
                 additional_configurations=(
                     # GuardDuty installs and updates its runtime agent on EKS itself.
-                    [aws.guardduty.DetectorFeatureAdditionalConfigurationArgs(name="EKS_ADDON_MANAGEMENT", status="ENABLED")]
+                    [
+                        aws.guardduty.DetectorFeatureAdditionalConfigurationArgs(
+                            name="EKS_ADDON_MANAGEMENT", status="ENABLED"
+                        )
+                    ]
                     if feature == "RUNTIME_MONITORING"
                     else None
                 ),

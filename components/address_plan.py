@@ -145,7 +145,9 @@ def shared_tiers(vpc: IPv4Network, availability_zones: int) -> SharedTiers:
     )
 
 
-def segment_subnets(segment: IPv4Network, availability_zones: int) -> tuple[tuple[IPv4Network, ...], tuple[IPv4Network, ...]]:
+def segment_subnets(
+    segment: IPv4Network, availability_zones: int
+) -> tuple[tuple[IPv4Network, ...], tuple[IPv4Network, ...]]:
     """(private, isolated) subnets of one organization segment, one per AZ."""
     last_quarter = _nth(segment, segment.prefixlen + 2, 3)
     zones = range(availability_zones)
@@ -287,7 +289,9 @@ def plan_addresses(network: NetworkSpec, organizations: Sequence[OrganizationLik
     )
 
 
-def _allocate(network: NetworkSpec, organizations: Sequence[OrganizationLike]) -> tuple[list[str], dict[str, SegmentPlan]]:
+def _allocate(
+    network: NetworkSpec, organizations: Sequence[OrganizationLike]
+) -> tuple[list[str], dict[str, SegmentPlan]]:
     vpc = IPv4Network(network.vpc_cidr)
     _, supernet = split_vpc(vpc)
     prefix = network.segment_prefix_length
@@ -351,8 +355,9 @@ def _allocate(network: NetworkSpec, organizations: Sequence[OrganizationLike]) -
         )
         if org.cidr is not None:
             problems.append(
-                f"{_cidr_key(index)} = {json.dumps(org.cidr)}: overlaps the explicit cidr of organizations[{other_index}] "
-                f"'{other.id}'; every segment needs its own block, for example {example}"
+                f"{_cidr_key(index)} = {json.dumps(org.cidr)}: "
+                f"overlaps the explicit cidr of organizations[{other_index}] '{other.id}'; "
+                f"every segment needs its own block, for example {example}"
             )
         elif other_explicit:
             problems.append(

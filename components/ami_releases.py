@@ -92,6 +92,6 @@ def default_release_version(kubernetes: str) -> str:
         return DEFAULT_RELEASE_VERSIONS[kubernetes]
     except KeyError:
         raise ValueError(
-            f"no pinned AMI release for Kubernetes {kubernetes} (pinned: {', '.join(sorted(DEFAULT_RELEASE_VERSIONS))}); "
-            f"set releaseVersion"
+            f"no pinned AMI release for Kubernetes {kubernetes} "
+            f"(pinned: {', '.join(sorted(DEFAULT_RELEASE_VERSIONS))}); set releaseVersion"
         ) from None

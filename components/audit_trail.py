@@ -97,10 +97,14 @@ class LogDeliveryGrant:
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com", self.service):
-            raise ValueError(f"LogDeliveryGrant.service = {self.service!r}: must be a service principal such as 'delivery.logs.amazonaws.com'")
+            raise ValueError(
+                f"LogDeliveryGrant.service = {self.service!r}: "
+                "must be a service principal such as 'delivery.logs.amazonaws.com'"
+            )
         if not _PREFIX.match(self.prefix):
             raise ValueError(
-                f"LogDeliveryGrant.prefix = {self.prefix!r}: must be a lower-case key prefix ending in '/', e.g. 'vpc-flow-logs/'"
+                f"LogDeliveryGrant.prefix = {self.prefix!r}: "
+                "must be a lower-case key prefix ending in '/', e.g. 'vpc-flow-logs/'"
             )
         if self.prefix == f"{CLOUDTRAIL_PREFIX}/":
             raise ValueError(f"LogDeliveryGrant.prefix = {self.prefix!r}: reserved for the CloudTrail trail")
@@ -112,14 +116,19 @@ class LogDeliveryGrant:
                 )
         elif not self.source_arn_pattern.startswith(f"arn:{PARTITION}:"):
             raise ValueError(
-                f"LogDeliveryGrant.source_arn_pattern = {self.source_arn_pattern!r}: must be an ARN pattern (arn:{PARTITION}:...)"
+                f"LogDeliveryGrant.source_arn_pattern = {self.source_arn_pattern!r}: "
+                f"must be an ARN pattern (arn:{PARTITION}:...)"
             )
 
 
 def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
     """Account principals read and write audit-bucket objects (SSE-KMS with the logs key) through S3 only;
     the bucket policy and their own IAM policies decide who actually may."""
-    return (KeyUseGrant(key="logs", via_services=("s3",), actions=("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")),)
+    return (
+        KeyUseGrant(
+            key="logs", via_services=("s3",), actions=("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -143,14 +152,16 @@ class AuditTrailArgs:
             )
         if not self.break_glass_role_arn.startswith(f"arn:{PARTITION}:iam::{self.account_id}:role/"):
             raise ValueError(
-                f"AuditTrailArgs.break_glass_role_arn = {self.break_glass_role_arn!r}: must be an IAM role of account {self.account_id}"
+                f"AuditTrailArgs.break_glass_role_arn = {self.break_glass_role_arn!r}: "
+                f"must be an IAM role of account {self.account_id}"
             )
         prefixes = [grant.prefix for grant in self.delivery_grants]
         for index, prefix in enumerate(prefixes):
             for other in prefixes[:index]:
                 if prefix.startswith(other) or other.startswith(prefix):
                     raise ValueError(
-                        f"LogDeliveryGrant prefixes {other!r} and {prefix!r} overlap: each service writes under its own prefix"
+                        f"LogDeliveryGrant prefixes {other!r} and {prefix!r} overlap: "
+                        "each service writes under its own prefix"
                     )
 
     @property
@@ -432,24 +443,23 @@ class AuditTrail(pulumi.ComponentResource):
             self,
             provider,
         ).basics
+        keep_for_audit_retention = aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="keep-for-audit-retention",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.access_log_expiration_days),
+            # A deleted log object stays as a noncurrent version for the full retention as well.
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=args.access_log_expiration_days,
+            ),
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=7,
+            ),
+        )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-access-logs-lifecycle",
             bucket=access.id,
-            rules=[
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="keep-for-audit-retention",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.access_log_expiration_days),
-                    # A deleted log object stays as a noncurrent version for the full retention as well.
-                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                        noncurrent_days=args.access_log_expiration_days,
-                    ),
-                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                        days_after_initiation=7,
-                    ),
-                )
-            ],
+            rules=[keep_for_audit_retention],
             opts=child_options(self, provider, retain_on_delete=retain, depends_on=access_config),
         )
         # After versioning (in access_config): once the policy exists, only break-glass may change it.
@@ -494,7 +504,9 @@ class AuditTrail(pulumi.ComponentResource):
                     years=args.retention_years,
                 ),
             ),
-            opts=stateful_options(self, provider, protect=args.protect, retain_on_delete=retain, depends_on=audit_config),
+            opts=stateful_options(
+                self, provider, protect=args.protect, retain_on_delete=retain, depends_on=audit_config
+            ),
         )
         # The policy comes after the lock and versioning: once it exists, only break-glass may change them.
         self.audit_bucket_policy = aws.s3.BucketPolicy(
@@ -550,7 +562,10 @@ class AuditTrail(pulumi.ComponentResource):
             tags={"quome:purpose": "audit"},
             # CloudTrail checks the bucket policy, the key and the role when the trail is created.
             opts=stateful_options(
-                self, provider, protect=args.protect, depends_on=[self.audit_bucket_policy, audit_hardening.encryption, attachment]
+                self,
+                provider,
+                protect=args.protect,
+                depends_on=[self.audit_bucket_policy, audit_hardening.encryption, attachment],
             ),
         )
 

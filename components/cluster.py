@@ -190,7 +190,9 @@ def key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
     return (
         KeyUseGrant(key="cluster", via_services=("eks",), allow_create_grant=True),
         ebs_csi_key_grant(spec, "storage"),
-        KeyUseGrant(key="storage", via_services=("s3",), actions=("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")),
+        KeyUseGrant(
+            key="storage", via_services=("s3",), actions=("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+        ),
     )
 
 
@@ -257,7 +259,9 @@ class ClusterArgs:
             try:
                 segment = ipaddress.IPv4Network(cidr, strict=True)
             except ValueError as error:
-                raise ValueError(f"ClusterArgs.node_segments[{org_id!r}] = {cidr!r}: not an IPv4 network ({error})") from None
+                raise ValueError(
+                    f"ClusterArgs.node_segments[{org_id!r}] = {cidr!r}: not an IPv4 network ({error})"
+                ) from None
             if not 16 <= segment.prefixlen <= 24:
                 raise ValueError(
                     f"ClusterArgs.node_segments[{org_id!r}] = {cidr!r}: an organization segment is /16 to /24"
@@ -266,15 +270,18 @@ class ClusterArgs:
             raise ValueError(f"ClusterArgs.account_id = {self.account_id!r}: must be a 12-digit AWS account id")
         if not self.deployer_role_arn.startswith(f"arn:{PARTITION}:iam::{self.account_id}:role/"):
             raise ValueError(
-                f"ClusterArgs.deployer_role_arn = {self.deployer_role_arn!r}: must be an IAM role of account {self.account_id}"
+                f"ClusterArgs.deployer_role_arn = {self.deployer_role_arn!r}: "
+                f"must be an IAM role of account {self.account_id}"
             )
         if self.log_retention_days != 0 and self.log_retention_days < 365:
             raise ValueError(
-                f"ClusterArgs.log_retention_days = {self.log_retention_days}: audit logs are kept at least 365 days (or 0, forever)"
+                f"ClusterArgs.log_retention_days = {self.log_retention_days}: "
+                "audit logs are kept at least 365 days (or 0, forever)"
             )
         if len(self.private_subnet_ids) < 2:
             raise ValueError(
-                f"ClusterArgs.private_subnet_ids has {len(self.private_subnet_ids)} subnet(s): EKS needs subnets in at least two AZs"
+                f"ClusterArgs.private_subnet_ids has {len(self.private_subnet_ids)} subnet(s): "
+                "EKS needs subnets in at least two AZs"
             )
 
     @classmethod
@@ -292,6 +299,7 @@ class ClusterArgs:
         protect: bool,
         volume_key_arns: tuple[pulumi.Input[str], ...] = (),
     ) -> "ClusterArgs":
+        segments = plan_addresses(spec.network, spec.organizations).segments
         return cls(
             config=spec.cluster,
             account_id=spec.account_id,
@@ -307,9 +315,7 @@ class ClusterArgs:
             logs_key_arn=logs_key_arn,
             access_log_bucket_name=access_log_bucket_name,
             volume_key_arns=volume_key_arns,
-            node_segments=MappingProxyType(
-                {org_id: str(segment.cidr) for org_id, segment in plan_addresses(spec.network, spec.organizations).segments.items()}
-            ),
+            node_segments=MappingProxyType({org_id: str(segment.cidr) for org_id, segment in segments.items()}),
             protect=protect,
         )
 
@@ -564,7 +570,9 @@ class Cluster(pulumi.ComponentResource):
         kube_proxy = self._addon(KUBE_PROXY)
         # Node groups take the cluster name through this output, so they wait for the node add-ons
         # (a node without the CNI never becomes Ready and its group's creation would time out).
-        compute_cluster_name = pulumi.Output.all(self.eks.name, agent.arn, cni.arn, kube_proxy.arn).apply(lambda v: v[0])
+        compute_cluster_name = pulumi.Output.all(self.eks.name, agent.arn, cni.arn, kube_proxy.arn).apply(
+            lambda values: values[0]
+        )
 
         self.system_node_group = self._system_pool(config.system_pool, compute_cluster_name, node_role)
         self.pool_template = SandboxNodePoolArgs(
@@ -714,7 +722,9 @@ class Cluster(pulumi.ComponentResource):
             # The description stays as first written although the policy now also names the organization
             # keys: IAM cannot change a policy's description, and replacing this named policy would collide
             # with itself.
-            self._customer_policy(role, iam_role, f"{role}-kms", f"{addon.name} uses the storage key through EC2", key_policy)
+            self._customer_policy(
+                role, iam_role, f"{role}-kms", f"{addon.name} uses the storage key through EC2", key_policy
+            )
         return role
 
     def _addon(
@@ -730,7 +740,9 @@ class Cluster(pulumi.ComponentResource):
         if role is not None:
             assert addon.service_account is not None
             associations = [
-                aws.eks.AddonPodIdentityAssociationArgs(role_arn=self._roles[role].arn, service_account=addon.service_account)
+                aws.eks.AddonPodIdentityAssociationArgs(
+                    role_arn=self._roles[role].arn, service_account=addon.service_account
+                )
             ]
             extra = list(self._attachments[role])
         return aws.eks.Addon(
@@ -744,7 +756,12 @@ class Cluster(pulumi.ComponentResource):
             opts=child_options(self, self._provider, depends_on=[*depends_on, *extra]),
         )
 
-    def _system_pool(self, pool: NodePoolSpec, cluster_name: pulumi.Output[str], node_role: aws.iam.Role) -> aws.eks.NodeGroup:
+    def _system_pool(
+        self,
+        pool: NodePoolSpec,
+        cluster_name: pulumi.Output[str],
+        node_role: aws.iam.Role,
+    ) -> aws.eks.NodeGroup:
         template = hardened_launch_template(
             f"{self._name}-system-lt",
             storage_key_arn=self._args.storage_key_arn,
@@ -785,7 +802,9 @@ class Cluster(pulumi.ComponentResource):
             BucketHardeningArgs(
                 bucket_name=name,
                 kms_key_arn=args.storage_key_arn,
-                access_logging=AccessLogging(target_bucket=args.access_log_bucket_name, partitioned_by_event_time=False),
+                access_logging=AccessLogging(
+                    target_bucket=args.access_log_bucket_name, partitioned_by_event_time=False
+                ),
                 names=ARTIFACT_BUCKET_CHILD_NAMES,
             ),
             self,

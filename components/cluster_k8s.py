@@ -357,7 +357,10 @@ NODE_LABELS_UNCHANGED_RULE = (
 
 
 def _same_taint(a: str, b: str) -> str:
-    return f"{a}.key == {b}.key && {a}.effect == {b}.effect && (has({a}.value) ? {a}.value : '') == (has({b}.value) ? {b}.value : '')"
+    return (
+        f"{a}.key == {b}.key && {a}.effect == {b}.effect && "
+        f"(has({a}.value) ? {a}.value : '') == (has({b}.value) ? {b}.value : '')"
+    )
 
 
 # The NodeRestriction admission plugin already refuses any taint change by a kubelet; this keeps the
@@ -374,7 +377,10 @@ NODE_USER_CONDITION = f"request.userInfo.username.startsWith('{NODE_USER_PREFIX}
 
 def node_isolation_policy(
     resource_name: str, segments: Mapping[str, str], opts: pulumi.ResourceOptions
-) -> tuple[k8s.admissionregistration.v1.ValidatingAdmissionPolicy, k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding]:
+) -> tuple[
+    k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
+    k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
+]:
     """Kubelets may not move their node into another placement: see the rules above.
 
     `segments` maps each dedicated organization's id to its segment's CIDR (the address plan). Only
@@ -449,7 +455,12 @@ def kubeconfig(cluster_name: str, endpoint: str, certificate_authority: str, reg
         {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority}}],
+            "clusters": [
+                {
+                    "name": cluster_name,
+                    "cluster": {"server": endpoint, "certificate-authority-data": certificate_authority},
+                }
+            ],
             "users": [{"name": "deployer", "user": user}],
             "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": "deployer"}}],
             "current-context": cluster_name,

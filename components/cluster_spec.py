@@ -70,7 +70,8 @@ def check_instance_types(instance_types: tuple[str, ...], architecture: str) -> 
         if family not in MEMORY_ENCRYPTING_FAMILIES:
             raise ValueError(
                 f"instance type {instance_type!r}: family {family!r} is not one whose processor always encrypts "
-                f"memory (Graviton2+, AMD Milan+, Intel Ice Lake+); allowed: {', '.join(sorted(MEMORY_ENCRYPTING_FAMILIES))}"
+                "memory (Graviton2+, AMD Milan+, Intel Ice Lake+); "
+                f"allowed: {', '.join(sorted(MEMORY_ENCRYPTING_FAMILIES))}"
             )
         if MEMORY_ENCRYPTING_FAMILIES[family] != architecture:
             raise ValueError(
@@ -78,7 +79,9 @@ def check_instance_types(instance_types: tuple[str, ...], architecture: str) -> 
                 f"is {architecture} (its AMI and gVisor binaries are per architecture)"
             )
     if len({is_metal(t) for t in instance_types}) > 1:
-        raise ValueError("mixes .metal and virtualized instance types; gVisor's platform (kvm or systrap) is set per pool")
+        raise ValueError(
+            "mixes .metal and virtualized instance types; gVisor's platform (kvm or systrap) is set per pool"
+        )
 
 
 class NodePoolSpec(SpecModel):
@@ -97,7 +100,8 @@ class NodePoolSpec(SpecModel):
         check_instance_types(self.instance_types, self.architecture)
         if not self.min_size <= self.desired_size <= self.max_size:
             raise ValueError(
-                f"sizes must satisfy minSize <= desiredSize <= maxSize (got {self.min_size}, {self.desired_size}, {self.max_size})"
+                "sizes must satisfy minSize <= desiredSize <= maxSize "
+                f"(got {self.min_size}, {self.desired_size}, {self.max_size})"
             )
         return self
 
@@ -176,7 +180,9 @@ class ClusterSpec(SpecModel):
             try:
                 network = ipaddress.IPv4Network(cidr, strict=True)
             except ValueError:
-                raise ValueError(f"{cidr!r} is not an IPv4 network in CIDR notation (EKS takes IPv4 ranges here)") from None
+                raise ValueError(
+                    f"{cidr!r} is not an IPv4 network in CIDR notation (EKS takes IPv4 ranges here)"
+                ) from None
             if network.prefixlen < 8:
                 raise ValueError(f"{cidr!r} is broader than /8: name the ranges that operate the cluster")
         return value

@@ -122,7 +122,9 @@ class CloudHsm(SpecModel):
         if self.trust_anchor_certificate is not None and not self.enabled:
             raise ValueError("phase 2 settings need enabled: true")
         if self.key_store_connected and self.trust_anchor_certificate is None:
-            raise ValueError("keyStoreConnected (phase 3) needs the phase 2 settings trustAnchorCertificate and kmsuserPassword")
+            raise ValueError(
+                "keyStoreConnected (phase 3) needs the phase 2 settings trustAnchorCertificate and kmsuserPassword"
+            )
         return self
 
     @property
@@ -248,7 +250,10 @@ class PlatformSpec(SpecModel):
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         for key in value:
             if not _TAG_KEY.match(key) or key.lower().startswith("aws:"):
-                raise ValueError(f"tag key {key!r} must be 1-128 characters of letters, digits, spaces and _.:/=+-@, not starting with 'aws:'")
+                raise ValueError(
+                    f"tag key {key!r} must be 1-128 characters of letters, digits, spaces and _.:/=+-@, "
+                    "not starting with 'aws:'"
+                )
         return value
 
 
@@ -303,7 +308,8 @@ def _cross_field_problems(spec: PlatformSpec) -> list[str]:
                 f"{NAMESPACE}:organizations[{index}].residency = {json.dumps(org.residency)}: must equal the "
                 f"stack's residency '{spec.residency}' (an organization's data stays in its zone's stack)"
             )
-    for role_key, arn in (("deployerRoleArn", spec.deployer_role_arn), ("breakGlassRoleArn", spec.break_glass_role_arn)):
+    role_arns = (("deployerRoleArn", spec.deployer_role_arn), ("breakGlassRoleArn", spec.break_glass_role_arn))
+    for role_key, arn in role_arns:
         if arn.split(":")[4] != spec.account_id:
             problems.append(
                 f"{NAMESPACE}:{role_key} = {json.dumps(arn)}: must be a role of the stack's account {spec.account_id}"

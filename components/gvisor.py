@@ -58,7 +58,9 @@ class GvisorRelease:
             for binary in BINARIES:
                 value = self.sha512.get(arch, {}).get(binary, "")
                 if not _SHA512.match(value):
-                    raise ValueError(f"gVisor {self.release}: {arch}/{binary} needs a 128-hex-digit SHA-512, got {value!r}")
+                    raise ValueError(
+                        f"gVisor {self.release}: {arch}/{binary} needs a 128-hex-digit SHA-512, got {value!r}"
+                    )
 
     def checksum(self, architecture: Architecture, binary: str) -> str:
         return self.sha512[GVISOR_ARCH[architecture]][binary]
@@ -72,14 +74,26 @@ GVISOR_RELEASES: Mapping[str, GvisorRelease] = MappingProxyType(
                 {
                     "x86_64": MappingProxyType(
                         {
-                            "runsc": "84936438d583ec976800f464e75a83e1515f0890b451b9b4db219c4472b54ca9b106a6772ee683f1e64cce2128871d7637b14d800591f8451b8137f6c39fb2ef",
-                            "containerd-shim-runsc-v1": "b60d1c418b841ab046951cc7a91f490a221198fbe81ec55dc364432578fddd44e97063793ce6651be397af2f64ec47170dff77a45db277819c3fb08fec9f3ced",
+                            "runsc": (
+                                "84936438d583ec976800f464e75a83e1515f0890b451b9b4db219c4472b54ca9"
+                                "b106a6772ee683f1e64cce2128871d7637b14d800591f8451b8137f6c39fb2ef"
+                            ),
+                            "containerd-shim-runsc-v1": (
+                                "b60d1c418b841ab046951cc7a91f490a221198fbe81ec55dc364432578fddd44"
+                                "e97063793ce6651be397af2f64ec47170dff77a45db277819c3fb08fec9f3ced"
+                            ),
                         }
                     ),
                     "aarch64": MappingProxyType(
                         {
-                            "runsc": "6394fd161a4af0dc9a2c29f75c3016d05275a55744f124e12023fa7666a9f161c68d6ce3803ad49205c6a7b5bee0ad2ccf48edff340db344fdafec678c788aa4",
-                            "containerd-shim-runsc-v1": "a7c0147f635938225e41c9660b95ba5235121a142c11830794e2a52b472783547e2b089bdba4f1344d30f65aeee651b377a1cafadd262a134f5e1ac10c6bf4bb",
+                            "runsc": (
+                                "6394fd161a4af0dc9a2c29f75c3016d05275a55744f124e12023fa7666a9f161"
+                                "c68d6ce3803ad49205c6a7b5bee0ad2ccf48edff340db344fdafec678c788aa4"
+                            ),
+                            "containerd-shim-runsc-v1": (
+                                "a7c0147f635938225e41c9660b95ba5235121a142c11830794e2a52b47278354"
+                                "7e2b089bdba4f1344d30f65aeee651b377a1cafadd262a134f5e1ac10c6bf4bb"
+                            ),
                         }
                     ),
                 }

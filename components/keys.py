@@ -187,7 +187,8 @@ class KeyUseGrant:
         for action in self.actions:
             if action not in KEY_USE_ACTIONS:
                 raise ValueError(
-                    f"KeyUseGrant(key={self.key!r}).actions contains {action!r}: allowed are {', '.join(KEY_USE_ACTIONS)} "
+                    f"KeyUseGrant(key={self.key!r}).actions contains {action!r}: "
+                    f"allowed are {', '.join(KEY_USE_ACTIONS)} "
                     "(CreateGrant through allow_create_grant; administration is never granted)"
                 )
 
@@ -269,7 +270,8 @@ class KeysArgs:
             )
         if not self.cloudtrail_arn.startswith(f"arn:{PARTITION}:cloudtrail:{self.region}:{self.account_id}:trail/"):
             raise ValueError(
-                f"KeysArgs.cloudtrail_arn = {self.cloudtrail_arn!r}: must be a trail of account {self.account_id} in {self.region}"
+                f"KeysArgs.cloudtrail_arn = {self.cloudtrail_arn!r}: "
+                f"must be a trail of account {self.account_id} in {self.region}"
             )
         if not self.admin_role_arns:
             raise ValueError("KeysArgs.admin_role_arns is empty: a key without an administrator can never be managed")
@@ -435,7 +437,14 @@ def _logs_key_statements(args: KeysArgs) -> list[dict[str, Any]]:
             "Sid": "LogDeliveryUse",
             "Effect": "Allow",
             "Principal": {"Service": "delivery.logs.amazonaws.com"},
-            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            "Action": [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo",
+                "kms:GenerateDataKey*",
+                "kms:DescribeKey",
+            ],
             "Resource": "*",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account},
@@ -681,7 +690,8 @@ class Keys(pulumi.ComponentResource):
         name = org_key(org_id)
         if name not in self._keys:
             raise ValueError(
-                f"Keys.org_key_arn({org_id!r}): no such organization; known: {', '.join(self._args.organization_ids) or '(none)'}"
+                f"Keys.org_key_arn({org_id!r}): no such organization; "
+                f"known: {', '.join(self._args.organization_ids) or '(none)'}"
             )
         if self._args.cloud_hsm.enabled and self.hsm_store is None:
             raise RuntimeError(

@@ -8,16 +8,19 @@ route tables, network ACL and node security group. Route tables cannot isolate i
 
 Security groups (stateful; one rule resource each, no inline rules):
 
-| group                 | ingress                                                       | egress                                                                 |
-|-----------------------|---------------------------------------------------------------|------------------------------------------------------------------------|
-| org `<id>` nodes      | itself (all); control plane tcp 443, 10250; edge on the       | itself (all); control plane tcp 443; shared nodes tcp+udp 53 (CoreDNS); |
-|                       | service ports                                                 | endpoints tcp 443; 0.0.0.0/0 tcp 443 (HTTPS out through the NAT)       |
-| shared nodes          | itself (all); control plane tcp 443, 10250; edge on the       | itself (all); control plane tcp 443; endpoints tcp 443;                 |
-|                       | service ports; each org's nodes tcp+udp 53 (CoreDNS only)     | 0.0.0.0/0 tcp 443                                                      |
-| control plane         | shared and each org's nodes tcp 443                           | shared and each org's nodes tcp 443, 10250                              |
-| endpoints             | VPC CIDR tcp 443                                              | none                                                                   |
-| edge (load balancer)  | none until `open_edge_to_internet()` (0.0.0.0/0 tcp 443 only) | shared and each org's nodes on the service ports                        |
-| VPC default group     | none (adopted and emptied)                                    | none                                                                   |
+| group                | ingress                                      | egress                                         |
+|----------------------|----------------------------------------------|------------------------------------------------|
+| org `<id>` nodes     | itself (all); control plane tcp 443, 10250;  | itself (all); control plane tcp 443; shared    |
+|                      | edge on the service ports                    | nodes tcp+udp 53 (CoreDNS); endpoints tcp 443; |
+|                      |                                              | 0.0.0.0/0 tcp 443 (HTTPS out through the NAT)  |
+| shared nodes         | itself (all); control plane tcp 443, 10250;  | itself (all); control plane tcp 443; endpoints |
+|                      | edge on the service ports; each org's nodes  | tcp 443; 0.0.0.0/0 tcp 443                     |
+|                      | tcp+udp 53 (CoreDNS only)                    |                                                |
+| control plane        | shared and each org's nodes tcp 443          | shared and each org's nodes tcp 443, 10250     |
+| endpoints            | VPC CIDR tcp 443                             | none                                           |
+| edge (load balancer) | none until `open_edge_to_internet()`         | shared and each org's nodes on the service     |
+|                      | (0.0.0.0/0 tcp 443 only)                     | ports                                          |
+| VPC default group    | none (adopted and emptied)                   | none                                           |
 
 Nothing admits another organization's group. Decisions behind the table:
 - CoreDNS runs on the shared system nodes, so "egress to CoreDNS" is tcp+udp 53 to the shared node
@@ -361,7 +364,8 @@ class Network(pulumi.ComponentResource):
         ]
         self.private_subnet_ids = [
             self._subnet(
-                f"{name}-private-az{az}", plan.shared.private[az], az, "private", {"kubernetes.io/role/internal-elb": "1"}
+                f"{name}-private-az{az}", plan.shared.private[az], az, "private",
+                {"kubernetes.io/role/internal-elb": "1"},
             )
             for az in zones
         ]
@@ -440,8 +444,8 @@ class Network(pulumi.ComponentResource):
             if az not in self._nat_zones:
                 self._associate(f"{self._name}-public-az{az}", self._public_table, subnet_id)
         return self._rule(
-            self._name, "edge", self.edge_security_group_id, "in", _Peer("internet", cidr=ANYWHERE), "tcp", (port, port),
-            "HTTPS from the internet to the load balancer",
+            self._name, "edge", self.edge_security_group_id, "in", _Peer("internet", cidr=ANYWHERE),
+            "tcp", (port, port), "HTTPS from the internet to the load balancer",
         )
 
     # -- building blocks --------------------------------------------------------------------------
@@ -556,7 +560,10 @@ class Network(pulumi.ComponentResource):
         ports: tuple[int, int] | None,
         why: str,
     ) -> Any:
-        port_part = "all" if protocol == "-1" else f"{protocol}{ports[0]}" + ("" if ports[0] == ports[1] else f"-{ports[1]}")
+        if protocol == "-1":
+            port_part = "all"
+        else:
+            port_part = f"{protocol}{ports[0]}" + ("" if ports[0] == ports[1] else f"-{ports[1]}")
         resource_name = f"{prefix}-{group_role}-{direction}-{peer.role}-{port_part}"
         common: dict[str, Any] = dict(
             security_group_id=group_id,
@@ -575,7 +582,9 @@ class Network(pulumi.ComponentResource):
     # -- shared security groups -------------------------------------------------------------------
     def _security_groups(self) -> None:
         name = self._name
-        self.endpoint_security_group_id = self._group(f"{name}-endpoints", "Interface VPC endpoints: HTTPS from the VPC")
+        self.endpoint_security_group_id = self._group(
+            f"{name}-endpoints", "Interface VPC endpoints: HTTPS from the VPC"
+        )
         self.control_plane_security_group_id = self._group(
             f"{name}-control-plane", "EKS control plane (attached by the cluster): API from nodes, kubelet to nodes"
         )
@@ -590,7 +599,9 @@ class Network(pulumi.ComponentResource):
 
         self._rule(name, "endpoints", self.endpoint_security_group_id, "in", _Peer("vpc", cidr=self.vpc_cidr),
                    "tcp", (HTTPS, HTTPS), "HTTPS to AWS service endpoints from anywhere in the VPC")
-        self._node_rules(name, "shared-nodes", self.shared_node_security_group_id, shared, control_plane, endpoints, edge)
+        self._node_rules(
+            name, "shared-nodes", self.shared_node_security_group_id, shared, control_plane, endpoints, edge
+        )
         for port in ports:
             self._rule(name, "edge", self.edge_security_group_id, "out", shared, "tcp", (port, port),
                        "Load balancer to services on shared nodes")
@@ -606,12 +617,13 @@ class Network(pulumi.ComponentResource):
                    "Nodes and pods of the same group")
         for port, why in ((HTTPS, "Control plane to webhooks on nodes"), (KUBELET, "Control plane to kubelet")):
             self._rule(prefix, role, group_id, "in", control_plane, "tcp", (port, port), why)
-            self._rule(prefix, "control-plane", self.control_plane_security_group_id, "out", _Peer(me.role, group_id=group_id),
-                       "tcp", (port, port), why)
+            self._rule(prefix, "control-plane", self.control_plane_security_group_id, "out",
+                       _Peer(me.role, group_id=group_id), "tcp", (port, port), why)
         self._rule(prefix, role, group_id, "out", control_plane, "tcp", (HTTPS, HTTPS), "Nodes to the Kubernetes API")
-        self._rule(prefix, "control-plane", self.control_plane_security_group_id, "in", _Peer(me.role, group_id=group_id),
-                   "tcp", (HTTPS, HTTPS), "Nodes to the Kubernetes API")
-        self._rule(prefix, role, group_id, "out", endpoints, "tcp", (HTTPS, HTTPS), "AWS APIs through interface endpoints")
+        self._rule(prefix, "control-plane", self.control_plane_security_group_id, "in",
+                   _Peer(me.role, group_id=group_id), "tcp", (HTTPS, HTTPS), "Nodes to the Kubernetes API")
+        self._rule(prefix, role, group_id, "out", endpoints, "tcp", (HTTPS, HTTPS),
+                   "AWS APIs through interface endpoints")
         self._rule(prefix, role, group_id, "out", _Peer("internet", cidr=ANYWHERE), "tcp", (HTTPS, HTTPS),
                    "HTTPS out through the NAT gateway, and to S3 through the gateway endpoint")
         for port in self._spec.network.service_ports:
@@ -701,7 +713,8 @@ class Network(pulumi.ComponentResource):
             self._subnet(f"{prefix}-private-az{az}", segment.private[az], az, "private", org_id=org_id) for az in zones
         ]
         isolated = [
-            self._subnet(f"{prefix}-isolated-az{az}", segment.isolated[az], az, "isolated", org_id=org_id) for az in zones
+            self._subnet(f"{prefix}-isolated-az{az}", segment.isolated[az], az, "isolated", org_id=org_id)
+            for az in zones
         ]
         self._private_tables(prefix, "private", private, org_id=org_id)
         self._isolated_table(prefix, "isolated", isolated, org_id=org_id)
@@ -714,7 +727,8 @@ class Network(pulumi.ComponentResource):
         shared = _Peer("shared-nodes", group_id=self.shared_node_security_group_id)
         self._node_rules(prefix, "nodes", nodes, me, control_plane, endpoints, edge)
         for protocol in ("tcp", "udp"):
-            self._rule(prefix, "nodes", nodes, "out", shared, protocol, (DNS, DNS), "DNS to CoreDNS on the shared nodes")
+            self._rule(prefix, "nodes", nodes, "out", shared, protocol, (DNS, DNS),
+                       "DNS to CoreDNS on the shared nodes")
             self._rule(prefix, "shared-nodes", self.shared_node_security_group_id, "in", me, protocol, (DNS, DNS),
                        f"DNS from organization {org_id} (CoreDNS only)")
         for port in self._spec.network.service_ports:
@@ -726,10 +740,12 @@ class Network(pulumi.ComponentResource):
             vpc_id=self.vpc.id,
             subnet_ids=[*private, *isolated],
             ingress=[
-                aws.ec2.NetworkAclIngressArgs(**rule) for rule in segment_acl_rules(str(segment.cidr), self.org_supernet_cidr, self.vpc_cidr, "ingress")
+                aws.ec2.NetworkAclIngressArgs(**rule)
+                for rule in segment_acl_rules(str(segment.cidr), self.org_supernet_cidr, self.vpc_cidr, "ingress")
             ],
             egress=[
-                aws.ec2.NetworkAclEgressArgs(**rule) for rule in segment_acl_rules(str(segment.cidr), self.org_supernet_cidr, self.vpc_cidr, "egress")
+                aws.ec2.NetworkAclEgressArgs(**rule)
+                for rule in segment_acl_rules(str(segment.cidr), self.org_supernet_cidr, self.vpc_cidr, "egress")
             ],
             tags={"Name": f"{prefix}-acl", ORGANIZATION_TAG: org_id},
             opts=self._child(),
@@ -757,7 +773,8 @@ def segment_acl_rules(segment_cidr: str, supernet_cidr: str, vpc_cidr: str, dire
         rules.append(dict(rule_no=130, action="allow", protocol="tcp", cidr_block=ANYWHERE,
                           from_port=EPHEMERAL_PORTS[0], to_port=EPHEMERAL_PORTS[1]))
     elif direction == "egress":
-        rules.append(dict(rule_no=130, action="allow", protocol="tcp", cidr_block=ANYWHERE, from_port=HTTPS, to_port=HTTPS))
+        rules.append(dict(rule_no=130, action="allow", protocol="tcp", cidr_block=ANYWHERE,
+                          from_port=HTTPS, to_port=HTTPS))
     else:
         raise ValueError(f"segment_acl_rules(direction={direction!r}): allowed are 'ingress', 'egress'")
     return rules

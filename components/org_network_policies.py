@@ -64,7 +64,9 @@ def _ip_blocks(cidrs: Sequence[str]) -> list[k8s.networking.v1.NetworkPolicyPeer
 def validate_cidrs(field_name: str, cidrs: Sequence[str], *, allow_empty: bool = False) -> tuple[str, ...]:
     """Plain IPv4 CIDRs, none of them "everything"; the message names the field and the bad value."""
     if not cidrs and not allow_empty:
-        raise ValueError(f"{field_name} must name at least one CIDR (an empty list would open nothing and hide a wiring bug)")
+        raise ValueError(
+            f"{field_name} must name at least one CIDR (an empty list would open nothing and hide a wiring bug)"
+        )
     for cidr in cidrs:
         try:
             network = ipaddress.IPv4Network(cidr, strict=True)

@@ -359,8 +359,12 @@ class OrganizationArgs:
             )
         if self.placement is not None and not self.placement.subnet_ids:
             raise ValueError(f"OrganizationArgs.placement.subnet_ids is empty for organization '{org.id}'")
-        if not self.kubernetes_version.count(".") == 1 or not all(p.isdigit() for p in self.kubernetes_version.split(".")):
-            raise ValueError(f"OrganizationArgs.kubernetes_version = {self.kubernetes_version!r}: must be a minor version such as '1.33'")
+        version_parts = self.kubernetes_version.split(".")
+        if len(version_parts) != 2 or not all(part.isdigit() for part in version_parts):
+            raise ValueError(
+                f"OrganizationArgs.kubernetes_version = {self.kubernetes_version!r}: "
+                "must be a minor version such as '1.33'"
+            )
         for role in ROLE_NAMES + ("workload",):
             iam_role_name(org.id, role)
 
@@ -577,7 +581,9 @@ class Organization(pulumi.ComponentResource):
             iam_role = aws.iam.Role(
                 f"{self._name}-iam-{role}",
                 name=iam_role_name(self.org_id, role),
-                description=f"Organization {self.org_id}'s {role}s; Kubernetes group {kubernetes_group(self.org_id, role)}",
+                description=(
+                    f"Organization {self.org_id}'s {role}s; Kubernetes group {kubernetes_group(self.org_id, role)}"
+                ),
                 assume_role_policy=pulumi.Output.json_dumps(human_trust_policy(args.account_id, self.org_id, role)),
                 max_session_duration=MAX_SESSION_SECONDS,
                 tags=self._tags,
