@@ -105,7 +105,9 @@ def test_config_records_everything_continuously_and_delivers_encrypted_to_the_au
     recorder = one(plan, "aws:cfg/recorder:Recorder")
     assert recorder.inputs["name"] == "quome"
     assert recorder.inputs["roleArn"] == config_service_linked_role_arn(ACCOUNT)
-    assert recorder.inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    assert recorder.inputs["roleArn"] == (
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+    )
     assert recorder.inputs["recordingGroup"] == {"allSupported": True, "includeGlobalResourceTypes": True}
     assert recorder.inputs["recordingMode"] == {"recordingFrequency": "CONTINUOUS"}
     role = one(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole")
@@ -158,7 +160,9 @@ def test_outside_the_zone_home_region_the_account_global_singletons_are_left_to_
 )
 def test_global_singletons_belong_to_the_baseline_stack_of_the_zone_home_region(region, residency, owns):
     orgs = [{"id": "acme", "displayName": "Acme", "residency": residency}]
-    spec = make_spec(**{"aws:region": region, "residency": residency, "ownsAccountBaseline": True, "organizations": orgs})
+    spec = make_spec(
+        **{"aws:region": region, "residency": residency, "ownsAccountBaseline": True, "organizations": orgs}
+    )
     assert owns_account_globals(spec) is owns
     not_owner = make_spec(**{"aws:region": region, "residency": residency, "organizations": orgs})
     assert owns_account_globals(not_owner) is False
@@ -182,7 +186,9 @@ def test_the_default_ebs_key_is_usable_through_ec2_by_the_account():
 DETECTOR_ID = "0123456789abcdef0123456789abcdef"
 SLR = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
 GUARDDUTY_TYPES = ("aws:guardduty/detector:Detector", "aws:guardduty/detectorFeature:DetectorFeature")
-CONFIG_TYPES = ("aws:cfg/recorder:Recorder", "aws:cfg/deliveryChannel:DeliveryChannel", "aws:cfg/recorderStatus:RecorderStatus")
+CONFIG_TYPES = (
+    "aws:cfg/recorder:Recorder", "aws:cfg/deliveryChannel:DeliveryChannel", "aws:cfg/recorderStatus:RecorderStatus"
+)
 HUB_TYPES = ("aws:securityhub/account:Account", "aws:securityhub/standardsSubscription:StandardsSubscription")
 
 
@@ -195,7 +201,9 @@ def built_baseline(spec):
 
     def body() -> None:
         provider = aws_provider("aws", spec)
-        args = AccountBaselineArgs.from_spec(spec, storage_key_arn=STORAGE_KEY, logs_key_arn=LOGS_KEY, audit_bucket_name=AUDIT)
+        args = AccountBaselineArgs.from_spec(
+            spec, storage_key_arn=STORAGE_KEY, logs_key_arn=LOGS_KEY, audit_bucket_name=AUDIT
+        )
         holder["baseline"] = AccountBaseline("b", args, provider=provider)
 
     plan = build(body, region=spec.region, account=spec.account_id)
@@ -294,11 +302,12 @@ def test_the_program_adopts_every_singleton_its_config_names(tmp_path):
         "aws:inspector2/enabler:Enabler",
     ):
         assert types.count(token) == 1, token
-    logs_key = next(r for r in resources if r["type"] == "aws:kms/key:Key" and r["name"].endswith("-keys-logs"))
-    assert "ConfigDelivery" not in [s["Sid"] for s in policy_document(logs_key["inputs"]["policy"])["Statement"]]
-    audit_policy = next(r for r in resources if r["type"] == "aws:s3/bucketPolicy:BucketPolicy" and r["name"].endswith("-audit-policy"))
-    principals = [s.get("Principal") for s in policy_document(audit_policy["inputs"]["policy"])["Statement"]]
+    def statements(token: str, name_suffix: str) -> list[dict[str, Any]]:
+        found = next(r for r in resources if r["type"] == token and r["name"].endswith(name_suffix))
+        return policy_document(found["inputs"]["policy"])["Statement"]
+
+    assert "ConfigDelivery" not in [s["Sid"] for s in statements("aws:kms/key:Key", "-keys-logs")]
+    principals = [s.get("Principal") for s in statements("aws:s3/bucketPolicy:BucketPolicy", "-audit-policy")]
     assert {"Service": "config.amazonaws.com"} not in principals
     # The storage key still names the adopted Auto Scaling role: it exists account-wide.
-    storage_key = next(r for r in resources if r["type"] == "aws:kms/key:Key" and r["name"].endswith("-keys-storage"))
-    assert "AutoScalingServiceLinkedRoleUse" in [s["Sid"] for s in policy_document(storage_key["inputs"]["policy"])["Statement"]]
+    assert "AutoScalingServiceLinkedRoleUse" in [s["Sid"] for s in statements("aws:kms/key:Key", "-keys-storage")]

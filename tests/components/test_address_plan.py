@@ -252,15 +252,28 @@ def test_rejects_a_cidr_on_a_shared_org():
     ]
 
 
+OUTSIDE_SUPERNET = (
+    "must lie inside the organization-segment supernet 10.64.128.0/17 "
+    "(the upper half of quome:network.vpcCidr 10.64.0.0/16)"
+)
+
+
 @pytest.mark.parametrize(
     ("cidr", "expected"),
     [
-        ("10.64.300.0/21", "must be an IPv4 network in CIDR notation (Octet 300 (> 255) not permitted in '10.64.300.0')"),
+        (
+            "10.64.300.0/21",
+            "must be an IPv4 network in CIDR notation (Octet 300 (> 255) not permitted in '10.64.300.0')",
+        ),
         ("segment-a", "must be an IPv4 network in CIDR notation (Expected 4 octets in 'segment-a')"),
         ("10.64.130.0/21", "host bits are set; the block is written 10.64.128.0/21"),
-        ("10.64.128.0/22", "must be a /21: every organization segment has the same size (quome:network.orgSegmentPrefixLength, default VPC prefix + 5)"),
-        ("10.64.64.0/21", "must lie inside the organization-segment supernet 10.64.128.0/17 (the upper half of quome:network.vpcCidr 10.64.0.0/16)"),
-        ("10.65.0.0/21", "must lie inside the organization-segment supernet 10.64.128.0/17 (the upper half of quome:network.vpcCidr 10.64.0.0/16)"),
+        (
+            "10.64.128.0/22",
+            "must be a /21: every organization segment has the same size "
+            "(quome:network.orgSegmentPrefixLength, default VPC prefix + 5)",
+        ),
+        ("10.64.64.0/21", OUTSIDE_SUPERNET),
+        ("10.65.0.0/21", OUTSIDE_SUPERNET),
     ],
 )
 def test_rejects_invalid_explicit_cidrs(cidr, expected):

@@ -36,6 +36,7 @@ FLOW_LOGS = LogDeliveryGrant(
 CONFIG = LogDeliveryGrant(service="config.amazonaws.com", prefix="config/", source_arn_pattern=None)
 
 BUCKET = "aws:s3/bucket:Bucket"
+SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 TAMPERING_SIDS = [
     "DenyObjectLockChangesExceptBreakGlass",
@@ -135,7 +136,7 @@ def test_default_retention_is_compliance_mode_for_the_configured_years(years):
 def test_audit_bucket_is_versioned_kms_encrypted_with_bucket_keys_private_and_owner_enforced(plan):
     versioning = for_bucket(plan, "aws:s3/bucketVersioning:BucketVersioning", "a-audit")
     assert versioning.inputs["versioningConfiguration"] == {"status": "Enabled"}
-    sse = for_bucket(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "a-audit")
+    sse = for_bucket(plan, SSE, "a-audit")
     assert sse.inputs["rules"] == [
         {
             "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": LOGS_KEY},
@@ -247,18 +248,23 @@ def test_access_log_bucket_is_a_tagged_sse_s3_sink_without_object_lock_or_self_l
     assert "objectLockEnabled" not in bucket.inputs
     assert bucket.inputs["forceDestroy"] is False
     assert bucket.inputs["tags"]["quome:log-sink"] == "s3-access-logs"
-    sse = for_bucket(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "a-access-logs")
+    sse = for_bucket(plan, SSE, "a-access-logs")
     assert sse.inputs["rules"] == [
         {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "blockedEncryptionTypes": ["SSE-C"]}
     ]
     versioning = for_bucket(plan, "aws:s3/bucketVersioning:BucketVersioning", "a-access-logs")
     assert versioning.inputs["versioningConfiguration"] == {"status": "Enabled"}
     block = for_bucket(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "a-access-logs")
-    assert all(block.inputs[f] is True for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    assert all(
+        block.inputs[f] is True
+        for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
     ownership = for_bucket(plan, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "a-access-logs")
     assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     target = one(plan, BUCKET, "a-access-logs").urn
-    assert [r for r in of_type(plan, "aws:s3/bucketLogging:BucketLogging") if r.property_dependencies["bucket"] == [target]] == []
+    assert [
+        r for r in of_type(plan, "aws:s3/bucketLogging:BucketLogging") if r.property_dependencies["bucket"] == [target]
+    ] == []
     assert of_type(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration") == [
         for_bucket(plan, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "a-audit")
     ]
@@ -283,7 +289,9 @@ def test_access_logs_are_kept_at_least_the_audit_retention(years, days):
 
 def test_access_log_bucket_policy_admits_only_s3_logging_from_platform_buckets_of_this_account(plan):
     document = policy_document(for_bucket(plan, POLICY, "a-access-logs").inputs["policy"])
-    assert [s["Sid"] for s in document["Statement"]] == ["DenyInsecureTransport", *TAMPERING_SIDS, "S3ServerAccessLogsWrite"]
+    assert [s["Sid"] for s in document["Statement"]] == [
+        "DenyInsecureTransport", *TAMPERING_SIDS, "S3ServerAccessLogsWrite"
+    ]
     deny = statement(document, "DenyInsecureTransport")
     assert deny["Resource"] == [ACCESS_ARN, f"{ACCESS_ARN}/*"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -330,7 +338,9 @@ def test_trail_is_multi_region_validated_encrypted_and_delivers_to_the_audit_buc
     assert trail.property_dependencies["s3BucketName"] == [one(plan, BUCKET, "a-audit").urn]
     assert trail.inputs["s3KeyPrefix"] == "cloudtrail"
     group = one(plan, "aws:cloudwatch/logGroup:LogGroup")
-    assert trail.inputs["cloudWatchLogsGroupArn"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/quome/audit/cloudtrail:*"
+    assert trail.inputs["cloudWatchLogsGroupArn"] == (
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/quome/audit/cloudtrail:*"
+    )
     role = one(plan, "aws:iam/role:Role")
     assert trail.property_dependencies["cloudWatchLogsRoleArn"] == [role.urn]
     assert for_bucket(plan, POLICY, "a-audit").urn in trail.dependencies
@@ -379,7 +389,10 @@ def test_trail_records_reads_of_the_audit_bucket_and_deletions_on_both_of_its_bu
         "fieldSelectors": [
             {"field": "eventCategory", "equals": ["Data"]},
             {"field": "resources.type", "equals": ["AWS::S3::Object"]},
-            {"field": "eventName", "equals": ["DeleteObject", "DeleteObjects", "PutObjectRetention", "PutObjectLegalHold"]},
+            {
+                "field": "eventName",
+                "equals": ["DeleteObject", "DeleteObjects", "PutObjectRetention", "PutObjectLegalHold"],
+            },
             {"field": "resources.ARN", "startsWiths": [f"{AUDIT_ARN}/", f"{ACCESS_ARN}/"]},
         ],
     }
@@ -443,7 +456,15 @@ def test_dev_forgets_the_audit_data_and_its_configuration_instead_of_deleting_th
     plan = build_trail(compliant_args(retain_locked_data=True))
     assert not any(r.protect for r in plan.registrations)
     retained = {r.name for r in plan.registrations if r.retain_on_delete}
-    for name in ("a-audit", "a-audit-object-lock", "a-audit-policy", "a-audit-sse", "a-audit-public-access-block", "a-access-logs", "a-access-logs-policy"):
+    for name in (
+        "a-audit",
+        "a-audit-object-lock",
+        "a-audit-policy",
+        "a-audit-sse",
+        "a-audit-public-access-block",
+        "a-access-logs",
+        "a-access-logs-policy",
+    ):
         assert name in retained, name
     assert "a-trail" not in retained and "a-trail-logs-role" not in retained
     assert one(plan, "aws:cloudwatch/logGroup:LogGroup").inputs["deletionProtectionEnabled"] is False
@@ -470,13 +491,24 @@ def test_baseline_stacks_publish_the_config_delivery_grant():
     [
         (lambda: LogDeliveryGrant("delivery.logs", "x/", "arn:aws:logs:*"), "must be a service principal"),
         (lambda: LogDeliveryGrant("delivery.logs.amazonaws.com", "flow", "arn:aws:logs:*"), "ending in '/'"),
-        (lambda: LogDeliveryGrant("delivery.logs.amazonaws.com", "cloudtrail/", "arn:aws:logs:*"), "reserved for the CloudTrail trail"),
+        (
+            lambda: LogDeliveryGrant("delivery.logs.amazonaws.com", "cloudtrail/", "arn:aws:logs:*"),
+            "reserved for the CloudTrail trail",
+        ),
         (lambda: LogDeliveryGrant("delivery.logs.amazonaws.com", "flow/", None), "source_arn_pattern is missing"),
         (lambda: LogDeliveryGrant("delivery.logs.amazonaws.com", "flow/", "*"), "must be an ARN pattern"),
         (lambda: compliant_args(retention_years=6), "retention_years = 6: at least 7 years"),
-        (lambda: compliant_args(break_glass_role_arn="arn:aws:iam::999999999999:role/bg"), "must be an IAM role of account 111111111111"),
         (
-            lambda: compliant_args(delivery_grants=(FLOW_LOGS, LogDeliveryGrant("delivery.logs.amazonaws.com", "vpc-flow-logs/extra/", "arn:aws:logs:*"))),
+            lambda: compliant_args(break_glass_role_arn="arn:aws:iam::999999999999:role/bg"),
+            "must be an IAM role of account 111111111111",
+        ),
+        (
+            lambda: compliant_args(
+                delivery_grants=(
+                    FLOW_LOGS,
+                    LogDeliveryGrant("delivery.logs.amazonaws.com", "vpc-flow-logs/extra/", "arn:aws:logs:*"),
+                )
+            ),
             "overlap",
         ),
     ],

@@ -68,7 +68,11 @@ def test_children_belong_to_the_owner_under_its_names_and_keep_its_retention():
     owner = one(plan, "test:buckets:Owner")
     children = [r for r in plan.registrations if r.parent == owner.urn and r.type != "aws:s3/bucket:Bucket"]
     assert sorted(r.name for r in children) == [
-        "o-bucket-access-logging", "o-bucket-encryption", "o-bucket-ownership", "o-bucket-public-access", "o-bucket-versioning"
+        "o-bucket-access-logging",
+        "o-bucket-encryption",
+        "o-bucket-ownership",
+        "o-bucket-public-access",
+        "o-bucket-versioning",
     ]
     assert all(r.retain_on_delete for r in children)
     assert one(plan, SSE).inputs["rules"][0]["bucketKeyEnabled"] is True

@@ -204,7 +204,9 @@ def test_kubernetes_provider_waits_for_the_deployers_access(dev):
 
 def test_grant_access_maps_a_principal_to_groups_without_access_policies():
     request = AccessEntryRequest(
-        principal_arn=f"arn:aws:iam::{ACCOUNT}:role/quome-acme-viewer", kubernetes_groups=("quome:acme:viewer",), name="acme-viewer"
+        principal_arn=f"arn:aws:iam::{ACCOUNT}:role/quome-acme-viewer",
+        kubernetes_groups=("quome:acme:viewer",),
+        name="acme-viewer",
     )
     plan = build_cluster(requests=(request,))
     entry = one(plan, "aws:eks/accessEntry:AccessEntry", "c-access-acme-viewer")
@@ -277,7 +279,9 @@ def test_roles_carry_exactly_their_policies_and_the_node_role_no_cni_policy(dev)
         "quome-test-node-artifacts",
     }
     assert attached(dev, "c-vpc-cni-role") == {f"{managed}/AmazonEKS_CNI_Policy"}
-    assert attached(dev, "c-ebs-csi-role") == {f"{managed}/service-role/AmazonEBSCSIDriverPolicy", "quome-test-ebs-csi-kms"}
+    assert attached(dev, "c-ebs-csi-role") == {
+        f"{managed}/service-role/AmazonEBSCSIDriverPolicy", "quome-test-ebs-csi-kms"
+    }
 
 
 def test_no_inline_policies_anywhere(dev):
@@ -312,7 +316,12 @@ def test_ebs_csi_uses_the_storage_and_organization_keys_only_through_ec2(dev):
     use = statement(document, "UseStorageKeyForVolumes")
     assert use["Resource"] == KEY["storage"]
     assert set(use["Action"]) == {
-        "kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:DescribeKey",
     }
     assert use["Condition"] == {"StringEquals": {"kms:ViaService": f"ec2.{REGION}.amazonaws.com"}}
     # Organization keys: what EBS needs of the caller, and no Encrypt or Decrypt (only the org decrypts).
@@ -411,7 +420,9 @@ def test_key_grants_ask_for_service_scoped_use_only():
             principal_arns=(f"arn:aws:iam::{ACCOUNT}:role/quome-test-ebs-csi",),
             sid="EbsCsiDriverVolumes",
         ),
-        KeyUseGrant(key="storage", via_services=("s3",), actions=("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")),
+        KeyUseGrant(
+            key="storage", via_services=("s3",), actions=("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+        ),
     )
 
 
@@ -432,7 +443,8 @@ def test_managed_addons_with_conflicts_resolved_by_the_platform(dev):
     assert addons["aws-ebs-csi-driver"].inputs["podIdentityAssociations"] == [
         {"serviceAccount": "ebs-csi-controller-sa", "roleArn": f"arn:aws:iam::{ACCOUNT}:role/quome-test-ebs-csi"}
     ]
-    assert json.loads(addons["aws-ebs-csi-driver"].inputs["configurationValues"]) == {"node": {"tolerateAllTaints": True}}
+    ebs_csi_configuration = json.loads(addons["aws-ebs-csi-driver"].inputs["configurationValues"])
+    assert ebs_csi_configuration == {"node": {"tolerateAllTaints": True}}
     for name in ("kube-proxy", "coredns", "eks-pod-identity-agent"):
         assert "podIdentityAssociations" not in addons[name].inputs
 
@@ -487,7 +499,8 @@ def test_artifact_bucket_is_the_one_the_network_allows_and_passes_every_bucket_c
     assert one(dev, "aws:s3/bucketVersioning:BucketVersioning").inputs == {
         "bucket": ARTIFACTS, "versioningConfiguration": {"status": "Enabled"}
     }
-    assert one(dev, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs == {
+    encryption = one(dev, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    assert encryption.inputs == {
         "bucket": ARTIFACTS,
         "rules": [
             {
@@ -498,7 +511,11 @@ def test_artifact_bucket_is_the_one_the_network_allows_and_passes_every_bucket_c
         ],
     }
     assert one(dev, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs == {
-        "bucket": ARTIFACTS, "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True
+        "bucket": ARTIFACTS,
+        "blockPublicAcls": True,
+        "blockPublicPolicy": True,
+        "ignorePublicAcls": True,
+        "restrictPublicBuckets": True,
     }
     assert one(dev, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs == {
         "bucket": ARTIFACTS, "rule": {"objectOwnership": "BucketOwnerEnforced"}
@@ -549,7 +566,10 @@ def test_schema_validation_is_strict():
     from kubernetes_validate import ValidationError
 
     with pytest.raises(ValidationError):
-        k8s_schema.validate({"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": {"name": "x"}, "handlr": "runsc"}, "1.33")
+        k8s_schema.validate(
+            {"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass", "metadata": {"name": "x"}, "handlr": "runsc"},
+            "1.33",
+        )
 
 
 def test_every_kubernetes_object_goes_through_the_clusters_provider(dev):
@@ -569,7 +589,9 @@ def test_runtime_class_selects_and_tolerates_exactly_the_sandbox_pool(dev):
     # The pool label, which dedicated organizations' nodes never carry (they are sandbox-<org>).
     assert selector == {RUNTIME_LABEL: "gvisor", POOL_LABEL: "sandbox-shared"}
     assert selector.items() <= group["labels"].items()
-    tolerations = {(t["key"], t["operator"], t["value"], t["effect"]) for t in runtime_class["scheduling"]["tolerations"]}
+    tolerations = {
+        (t["key"], t["operator"], t["value"], t["effect"]) for t in runtime_class["scheduling"]["tolerations"]
+    }
     taints = {(t["key"], "Equal", t["value"], {"NO_SCHEDULE": "NoSchedule"}[t["effect"]]) for t in group["taints"]}
     assert tolerations == taints
 
@@ -608,7 +630,9 @@ def test_admission_policy_denies_in_organization_namespaces_only(dev):
         POD_RUNTIME_CLASS_RULE, POD_TOLERATION_RULE, PVC_STORAGE_CLASS_RULE, SERVICE_EXPOSURE_RULE
     ]
     assert all(v["reason"] == "Forbidden" for v in spec["validations"])
-    bindings = {name: objects[f"{VAPB}/{name}"] for name in ("quome-tenant-sandbox", "quome-tenant-sandbox-tenant-label")}
+    bindings = {
+        name: objects[f"{VAPB}/{name}"] for name in ("quome-tenant-sandbox", "quome-tenant-sandbox-tenant-label")
+    }
     for binding in bindings.values():
         assert binding["spec"]["policyName"] == policy["metadata"]["name"]
         assert binding["spec"]["validationActions"] == ["Deny"]
@@ -621,9 +645,10 @@ def test_admission_policy_denies_in_organization_namespaces_only(dev):
         "namespaceSelector": {"matchLabels": {"quome.io/tenant": "true"}}
     }
     # The binding first deployed keeps its resource name (now the organization-label binding).
-    assert {r.name for r in of_type(dev, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")} >= {
-        "c-tenant-admission-binding", "c-tenant-admission-tenant-binding"
+    binding_names = {
+        r.name for r in of_type(dev, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
     }
+    assert binding_names >= {"c-tenant-admission-binding", "c-tenant-admission-tenant-binding"}
 
 
 TENANT_NAMESPACE = {
@@ -660,6 +685,9 @@ def _cel(expression: str, activation: dict[str, Any]) -> bool:
     return bool(result)
 
 
+PODS = {"group": "", "version": "v1", "resource": "pods"}
+
+
 @pytest.mark.parametrize(
     ("namespace", "pod_spec", "allowed"),
     [
@@ -669,11 +697,15 @@ def _cel(expression: str, activation: dict[str, Any]) -> bool:
         (TENANT_NAMESPACE, {"runtimeClassName": "runc"}, False),
         ({"metadata": {"name": "org-x"}}, {"runtimeClassName": "gvisor"}, False),
         # Selected through the organization label alone: still needs a runtime-class label to match.
-        ({"metadata": {"name": "org-x", "labels": {"quome.io/organization": "x"}}}, {"runtimeClassName": "gvisor"}, False),
+        (
+            {"metadata": {"name": "org-x", "labels": {"quome.io/organization": "x"}}},
+            {"runtimeClassName": "gvisor"},
+            False,
+        ),
     ],
 )
 def test_pod_rule_requires_the_namespaces_runtime_class(namespace, pod_spec, allowed):
-    activation = {"request": {"resource": {"group": "", "version": "v1", "resource": "pods"}}, "object": {"spec": pod_spec}, "namespaceObject": namespace}
+    activation = {"request": {"resource": PODS}, "object": {"spec": pod_spec}, "namespaceObject": namespace}
     assert _cel(POD_RUNTIME_CLASS_RULE, activation) is allowed
 
 
@@ -759,7 +791,11 @@ OWN_ORG = {"key": "quome.io/organization", "operator": "Equal", "value": "acme",
         (TENANT_NAMESPACE, [RUNTIME_TOLERATION], True),
         (TENANT_NAMESPACE, [RUNTIME_TOLERATION, OWN_ORG], True),
         (TENANT_NAMESPACE, [{k: v for k, v in OWN_ORG.items() if k != "operator"}], True),
-        (TENANT_NAMESPACE, [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"}], True),
+        (
+            TENANT_NAMESPACE,
+            [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"}],
+            True,
+        ),
         (TENANT_NAMESPACE, [RUNTIME_TOLERATION, {**OWN_ORG, "value": "bluebird"}], False),
         (TENANT_NAMESPACE, [{**OWN_ORG, "value": ""}], False),
         (TENANT_NAMESPACE, [{k: v for k, v in OWN_ORG.items() if k != "value"}], False),
@@ -771,8 +807,10 @@ OWN_ORG = {"key": "quome.io/organization", "operator": "Equal", "value": "acme",
     ],
 )
 def test_toleration_rule_admits_only_the_namespaces_own_organization(namespace, tolerations, allowed):
-    spec = {"runtimeClassName": "gvisor"} if tolerations is None else {"runtimeClassName": "gvisor", "tolerations": tolerations}
-    activation = {"request": {"resource": {"group": "", "version": "v1", "resource": "pods"}}, "object": {"spec": spec}, "namespaceObject": namespace}
+    spec = {"runtimeClassName": "gvisor"}
+    if tolerations is not None:
+        spec["tolerations"] = tolerations
+    activation = {"request": {"resource": PODS}, "object": {"spec": spec}, "namespaceObject": namespace}
     assert _cel(POD_TOLERATION_RULE, activation) is allowed
 
 
@@ -799,7 +837,9 @@ ACME_SEGMENT = "10.64.128.0/21"  # acme's derived segment in the default plan (b
 SHARED_NODE = "system:node:ip-10-64-33-7.ec2.internal"
 ACME_NODE = "system:node:ip-10-64-130-5.ec2.internal"
 OTHER_SEGMENT_NODE = "system:node:ip-10-64-224-9.us-east-1.compute.internal"  # a free slot of the supernet
-SHARED_SANDBOX_LABELS = {RUNTIME_LABEL: "gvisor", POOL_LABEL: "sandbox-shared", "kubernetes.io/hostname": "ip-10-64-33-7"}
+SHARED_SANDBOX_LABELS = {
+    RUNTIME_LABEL: "gvisor", POOL_LABEL: "sandbox-shared", "kubernetes.io/hostname": "ip-10-64-33-7"
+}
 ACME_LABELS = {RUNTIME_LABEL: "gvisor", POOL_LABEL: "sandbox-acme", "quome.io/organization": "acme"}
 SANDBOX_TAINT = {"key": RUNTIME_LABEL, "value": "gvisor", "effect": "NoSchedule"}
 ACME_TAINT = {"key": "quome.io/organization", "value": "acme", "effect": "NoSchedule"}
@@ -843,7 +883,12 @@ def test_node_policy_judges_kubelets_writing_nodes(dev):
     # Labels can be written through the status subresource too.
     assert spec["matchConstraints"] == {
         "resourceRules": [
-            {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"], "resources": ["nodes", "nodes/status"]}
+            {
+                "apiGroups": [""],
+                "apiVersions": ["v1"],
+                "operations": ["CREATE", "UPDATE"],
+                "resources": ["nodes", "nodes/status"],
+            }
         ]
     }
     assert spec["matchConditions"] == [
@@ -853,7 +898,9 @@ def test_node_policy_judges_kubelets_writing_nodes(dev):
         NODE_REGISTRATION_RULE, NODE_LABELS_UNCHANGED_RULE, NODE_TAINTS_UNCHANGED_RULE
     ]
     assert all(v["reason"] == "Forbidden" for v in spec["validations"])
-    assert spec["variables"] == [{"name": n, "expression": e} for n, e in node_policy_variables({"acme": ACME_SEGMENT}).items()]
+    assert spec["variables"] == [
+        {"name": n, "expression": e} for n, e in node_policy_variables({"acme": ACME_SEGMENT}).items()
+    ]
     binding = objects[f"{VAPB}/quome-node-isolation"]
     assert binding["spec"] == {"policyName": "quome-node-isolation", "validationActions": ["Deny"]}
 
@@ -963,7 +1010,9 @@ def test_without_dedicated_organizations_no_node_may_claim_one():
     assert node_admission(plan, ACME_NODE, "CREATE", _node(SHARED_SANDBOX_LABELS)) == []
 
 
-@pytest.mark.parametrize("cidr", ["10.64.128.0/21", "10.64.248.0/21", "10.80.128.0/18", "10.96.200.0/24", "172.16.0.0/16"])
+@pytest.mark.parametrize(
+    "cidr", ["10.64.128.0/21", "10.64.248.0/21", "10.80.128.0/18", "10.96.200.0/24", "172.16.0.0/16"]
+)
 def test_node_name_pattern_matches_exactly_the_segments_addresses(cidr):
     import random
 
@@ -975,7 +1024,10 @@ def test_node_name_pattern_matches_exactly_the_segments_addresses(cidr):
     # Edges, and an address whose third octet is a prefix of the segment's (10.64.13.5 for 10.64.130.0/..).
     samples = [first, segment.broadcast_address, first - 1, segment.broadcast_address + 1,
                ipaddress.IPv4Address(int(first) - (int(first) & 0xFF00) + ((int(first) >> 8 & 0xFF) // 10 << 8) + 5)]
-    samples += [ipaddress.IPv4Address(rng.randrange(int(around.network_address), int(around.broadcast_address))) for _ in range(400)]
+    samples += [
+        ipaddress.IPv4Address(rng.randrange(int(around.network_address), int(around.broadcast_address)))
+        for _ in range(400)
+    ]
     for address in samples:
         name = f"system:node:ip-{str(address).replace('.', '-')}.ec2.internal"
         assert bool(pattern.search(name)) is (address in segment), (cidr, address)
@@ -989,9 +1041,14 @@ def test_node_name_pattern_matches_exactly_the_segments_addresses(cidr):
 def test_node_segments_come_from_the_address_plan():
     args = cluster_args(make_spec())
     assert dict(args.node_segments) == {"acme": ACME_SEGMENT}
-    with pytest.raises(ValueError, match=r"ClusterArgs.node_segments\['acme'\] = '10.64.128.1/21': not an IPv4 network"):
+    with pytest.raises(
+        ValueError, match=r"ClusterArgs.node_segments\['acme'\] = '10.64.128.1/21': not an IPv4 network"
+    ):
         cluster_args(make_spec(), node_segments={"acme": "10.64.128.1/21"})
-    with pytest.raises(ValueError, match=r"ClusterArgs.node_segments\['acme'\] = '10.64.128.0/25': an organization segment is /16 to /24"):
+    with pytest.raises(
+        ValueError,
+        match=r"ClusterArgs.node_segments\['acme'\] = '10.64.128.0/25': an organization segment is /16 to /24",
+    ):
         cluster_args(make_spec(), node_segments={"acme": "10.64.128.0/25"})
 
 
@@ -1001,9 +1058,15 @@ def test_node_segments_come_from_the_address_plan():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"private_subnet_ids": ["subnet-a"]}, "ClusterArgs.private_subnet_ids has 1 subnet(s): EKS needs subnets in at least two AZs"),
+        (
+            {"private_subnet_ids": ["subnet-a"]},
+            "ClusterArgs.private_subnet_ids has 1 subnet(s): EKS needs subnets in at least two AZs",
+        ),
         ({"deployer_role_arn": "arn:aws:iam::999999999999:role/x"}, "must be an IAM role of account 111111111111"),
-        ({"log_retention_days": 30}, "ClusterArgs.log_retention_days = 30: audit logs are kept at least 365 days (or 0, forever)"),
+        (
+            {"log_retention_days": 30},
+            "ClusterArgs.log_retention_days = 30: audit logs are kept at least 365 days (or 0, forever)",
+        ),
         ({"account_id": "42"}, "ClusterArgs.account_id = '42': must be a 12-digit AWS account id"),
     ],
 )
@@ -1051,7 +1114,9 @@ def test_the_policy_pack_finds_no_mandatory_violation_in_the_cluster(stack):
     result = check_plan(document, in_process=True)
     assert result.policies, "the pack loaded no policy"
     mandatory = [
-        (v.policy, v.urn.rsplit("::", 1)[1]) for v in result.violations if v.enforcement == "mandatory" and v.urn in cluster_urns
+        (v.policy, v.urn.rsplit("::", 1)[1])
+        for v in result.violations
+        if v.enforcement == "mandatory" and v.urn in cluster_urns
     ]
     expected = [] if _deployer_is_break_glass(stack, deployer) else [
         ("acc-eks-access-entries", f"quome-{stack}-cluster-deployer-admin")

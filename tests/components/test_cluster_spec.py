@@ -42,8 +42,9 @@ def test_defaults_pin_a_release_with_containerd_2_and_graviton_pools():
     assert cluster.instance_families == tuple(MEMORY_ENCRYPTING_FAMILIES)
     assert (cluster.system_pool.instance_types, cluster.system_pool.architecture) == (("m7g.large",), "arm64")
     assert (cluster.system_pool.min_size, cluster.system_pool.desired_size, cluster.system_pool.max_size) == (2, 2, 3)
-    assert (cluster.sandbox_pool.instance_types, cluster.sandbox_pool.architecture) == (("m7g.xlarge",), "arm64")
-    assert (cluster.sandbox_pool.min_size, cluster.sandbox_pool.desired_size, cluster.sandbox_pool.max_size) == (2, 2, 6)
+    sandbox = cluster.sandbox_pool
+    assert (sandbox.instance_types, sandbox.architecture) == (("m7g.xlarge",), "arm64")
+    assert (sandbox.min_size, sandbox.desired_size, sandbox.max_size) == (2, 2, 6)
     assert cluster.sandbox_pool.disk_size_gib == 50
 
 
@@ -70,28 +71,34 @@ def test_x86_metal_pool_and_narrowed_allow_list_are_accepted():
     [
         (
             {"version": "1.35"},
-            "quome:cluster.releaseVersion = null: no pinned AMI release for Kubernetes 1.35 (pinned: 1.33, 1.34); set releaseVersion",
+            "quome:cluster.releaseVersion = null: no pinned AMI release for Kubernetes 1.35 (pinned: 1.33, 1.34); "
+            "set releaseVersion",
         ),
         (
             {"version": "1.35", "releaseVersion": "1.35.0-20260101"},
-            'quome:cluster.releaseVersion = "1.35.0-20260101": no AMI release data for Kubernetes 1.35 (known: 1.33, 1.34); '
+            'quome:cluster.releaseVersion = "1.35.0-20260101": '
+            "no AMI release data for Kubernetes 1.35 (known: 1.33, 1.34); "
             "add its containerd version to components/ami_releases.py after checking the AMI",
         ),
         (
             {"releaseVersion": "v20251120"},
-            "quome:cluster.releaseVersion = \"v20251120\": must be an EKS AMI release version '<kubernetes x.y.z>-<YYYYMMDD>', e.g. '1.33.5-20251120'",
+            'quome:cluster.releaseVersion = "v20251120": '
+            "must be an EKS AMI release version '<kubernetes x.y.z>-<YYYYMMDD>', e.g. '1.33.5-20251120'",
         ),
         (
             {"releaseVersion": "1.34.1-20250920"},
-            'quome:cluster.releaseVersion = "1.34.1-20250920": is an AMI release for Kubernetes 1.34, but the cluster runs 1.33',
+            'quome:cluster.releaseVersion = "1.34.1-20250920": '
+            "is an AMI release for Kubernetes 1.34, but the cluster runs 1.33",
         ),
         (
             {"releaseVersion": "1.33.0-20250401"},
-            'quome:cluster.releaseVersion = "1.33.0-20250401": predates the first known Kubernetes 1.33 AL2023 AMI release (20250519)',
+            'quome:cluster.releaseVersion = "1.33.0-20250401": '
+            "predates the first known Kubernetes 1.33 AL2023 AMI release (20250519)",
         ),
         (
             {"gvisorRelease": "latest"},
-            'quome:cluster.gvisorRelease = "latest": is not a pinned gVisor release (pinned: 20260817.0); add it with its checksums to components/gvisor.py',
+            'quome:cluster.gvisorRelease = "latest": is not a pinned gVisor release (pinned: 20260817.0); '
+            "add it with its checksums to components/gvisor.py",
         ),
         (
             {"instanceFamilies": ["m7g", "m5"]},
@@ -100,14 +107,16 @@ def test_x86_metal_pool_and_narrowed_allow_list_are_accepted():
         ),
         (
             {"systemPool": pool(["m5.large"], "x86_64")},
-            'quome:cluster.systemPool = {"instanceTypes": ["m5.large"], "architecture": "x86_64"}: instance type \'m5.large\': '
-            "family 'm5' is not one whose processor always encrypts memory (Graviton2+, AMD Milan+, Intel Ice Lake+); "
+            'quome:cluster.systemPool = {"instanceTypes": ["m5.large"], "architecture": "x86_64"}: '
+            "instance type 'm5.large': family 'm5' is not one whose processor always encrypts memory "
+            "(Graviton2+, AMD Milan+, Intel Ice Lake+); "
             f"allowed: {', '.join(sorted(MEMORY_ENCRYPTING_FAMILIES))}",
         ),
         (
             {"sandboxPool": pool(["m7g.xlarge", "m6i.xlarge"], "arm64")},
             'quome:cluster.sandboxPool = {"instanceTypes": ["m7g.xlarge", "m6i.xlarge"], "architecture": "arm64"}: '
-            "instance type 'm6i.xlarge' is x86_64, but the pool's architecture is arm64 (its AMI and gVisor binaries are per architecture)",
+            "instance type 'm6i.xlarge' is x86_64, but the pool's architecture is arm64 "
+            "(its AMI and gVisor binaries are per architecture)",
         ),
         (
             {"sandboxPool": pool(["m6i.large", "m6i.metal"], "x86_64")},
@@ -116,17 +125,20 @@ def test_x86_metal_pool_and_narrowed_allow_list_are_accepted():
         ),
         (
             {"sandboxPool": pool([], "arm64")},
-            'quome:cluster.sandboxPool = {"instanceTypes": [], "architecture": "arm64"}: must name at least one instance type',
+            'quome:cluster.sandboxPool = {"instanceTypes": [], "architecture": "arm64"}: '
+            "must name at least one instance type",
         ),
         (
             {"sandboxPool": pool(["m7g.large"], "arm64", minSize=3, desiredSize=2)},
-            'quome:cluster.sandboxPool = {"instanceTypes": ["m7g.large"], "architecture": "arm64", "minSize": 3, "desiredSize": 2}: '
+            'quome:cluster.sandboxPool = {"instanceTypes": ["m7g.large"], "architecture": "arm64", '
+            '"minSize": 3, "desiredSize": 2}: '
             "sizes must satisfy minSize <= desiredSize <= maxSize (got 3, 2, 4)",
         ),
         (
             {"instanceFamilies": ["m6i"]},
-            'quome:cluster.systemPool = {"instanceTypes": ["m7g.large"], "architecture": "arm64", "minSize": 2, "desiredSize": 2, '
-            '"maxSize": 3}: instance types m7g.large are outside instanceFamilies (m6i)',
+            'quome:cluster.systemPool = {"instanceTypes": ["m7g.large"], "architecture": "arm64", '
+            '"minSize": 2, "desiredSize": 2, "maxSize": 3}: '
+            "instance types m7g.large are outside instanceFamilies (m6i)",
         ),
         (
             {"sandboxPool": pool(["m7g.xlarge"], "riscv64")},
@@ -134,15 +146,18 @@ def test_x86_metal_pool_and_narrowed_allow_list_are_accepted():
         ),
         (
             {"publicAccessCidrs": ["0.0.0.0/0"]},
-            'quome:cluster.publicAccessCidrs = ["0.0.0.0/0"]: must not contain 0.0.0.0/0: the API endpoint is private, or open to named ranges only',
+            'quome:cluster.publicAccessCidrs = ["0.0.0.0/0"]: must not contain 0.0.0.0/0: '
+            "the API endpoint is private, or open to named ranges only",
         ),
         (
             {"publicAccessCidrs": ["::/0"]},
-            "quome:cluster.publicAccessCidrs = [\"::/0\"]: '::/0' is not an IPv4 network in CIDR notation (EKS takes IPv4 ranges here)",
+            'quome:cluster.publicAccessCidrs = ["::/0"]: '
+            "'::/0' is not an IPv4 network in CIDR notation (EKS takes IPv4 ranges here)",
         ),
         (
             {"publicAccessCidrs": ["0.0.0.0/1"]},
-            "quome:cluster.publicAccessCidrs = [\"0.0.0.0/1\"]: '0.0.0.0/1' is broader than /8: name the ranges that operate the cluster",
+            'quome:cluster.publicAccessCidrs = ["0.0.0.0/1"]: '
+            "'0.0.0.0/1' is broader than /8: name the ranges that operate the cluster",
         ),
         (
             {"name": "q" * 41},
@@ -192,8 +207,11 @@ def test_families_without_always_on_memory_encryption_are_not_in_the_table(famil
 
 
 def test_family_architectures():
-    assert {f for f, arch in MEMORY_ENCRYPTING_FAMILIES.items() if arch == "arm64"} >= {"m6g", "c6g", "r6g", "m7g", "m8g"}
-    assert {f for f, arch in MEMORY_ENCRYPTING_FAMILIES.items() if arch == "x86_64"} >= {"m6a", "c6a", "r6a", "m6i", "c6i", "r6i"}
+    def families(architecture: str) -> set[str]:
+        return {f for f, arch in MEMORY_ENCRYPTING_FAMILIES.items() if arch == architecture}
+
+    assert families("arm64") >= {"m6g", "c6g", "r6g", "m7g", "m8g"}
+    assert families("x86_64") >= {"m6a", "c6a", "r6a", "m6i", "c6i", "r6i"}
     assert all(("g" in family) == (arch == "arm64") for family, arch in MEMORY_ENCRYPTING_FAMILIES.items())
 
 

@@ -70,37 +70,86 @@ def test_isolation_overrides_the_tier_default():
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"quome__colour": "blue"}, "quome:colour: unknown key (check the spelling; allowed keys are listed in the README)"),
+        (
+            {"quome__colour": "blue"},
+            "quome:colour: unknown key (check the spelling; allowed keys are listed in the README)",
+        ),
         ({"quome__region": "us-east-1"}, "quome:region: unknown key (the stack region is aws:region)"),
         ({"aws__region": None}, "aws:region: required key is missing"),
         ({"quome__accountId": None}, "quome:accountId: required key is missing"),
-        ({"quome__accountId": "12345"}, 'quome:accountId = "12345": must be a 12-digit AWS account id, quoted as a string'),
+        (
+            {"quome__accountId": "12345"},
+            'quome:accountId = "12345": must be a 12-digit AWS account id, quoted as a string',
+        ),
         ({"quome__environment": "qa"}, "quome:environment = \"qa\": Input should be 'dev', 'staging' or 'prod'"),
-        ({"quome__residency": "apac"}, "quome:residency = \"apac\": must be one of the residency zones ['ca', 'eu', 'us']"),
-        ({"quome__auditRetentionYears": 6}, "quome:auditRetentionYears = 6: must be at least 7 years (platform minimum, stricter than HIPAA's 6)"),
+        (
+            {"quome__residency": "apac"},
+            "quome:residency = \"apac\": must be one of the residency zones ['ca', 'eu', 'us']",
+        ),
+        (
+            {"quome__auditRetentionYears": 6},
+            "quome:auditRetentionYears = 6: must be at least 7 years (platform minimum, stricter than HIPAA's 6)",
+        ),
         ({"quome__keyRotationDays": 30}, "quome:keyRotationDays = 30: Input should be greater than or equal to 90"),
-        ({"quome__deployerRoleArn": "deployer"}, 'quome:deployerRoleArn = "deployer": must be an IAM role ARN such as arn:aws:iam::123456789012:role/name'),
-        ({"quome__tags": {"aws:owner": "x"}}, "quome:tags = {\"aws:owner\": \"x\"}: tag key 'aws:owner' must be 1-128 characters of letters, digits, spaces and _.:/=+-@, not starting with 'aws:'"),
-        ({"quome__network": {"vpcCidr": "10.0.0.0/8"}}, 'quome:network.vpcCidr = "10.0.0.0/8": must have a prefix length from /16 to /19 (AWS allows /16 to /28, but the tiers need room: a /19 VPC\'s interface-endpoint subnets are /28 already, AWS\'s smallest subnet)'),
-        ({"quome__network": {"vpcCidr": "8.8.0.0/16"}}, 'quome:network.vpcCidr = "8.8.0.0/16": must be a private (RFC 1918) range'),
-        ({"quome__network": {"availabilityZones": 4}}, "quome:network.availabilityZones = 4: Input should be less than or equal to 3"),
-        ({"quome__cluster": {"name": "quome-test", "publicAccessCidrs": ["0.0.0.0/0"]}}, 'quome:cluster.publicAccessCidrs = ["0.0.0.0/0"]: must not contain 0.0.0.0/0: the API endpoint is private, or open to named ranges only'),
-        ({"quome__features": {"cloudHsm": {"enabled": True, "kmsuserPassword": "x"}}}, 'quome:features.cloudHsm = {"enabled": true, "kmsuserPassword": "x"}: trustAnchorCertificate and kmsuserPassword go together (phase 2): set both or neither'),
+        (
+            {"quome__deployerRoleArn": "deployer"},
+            'quome:deployerRoleArn = "deployer": must be an IAM role ARN such as arn:aws:iam::123456789012:role/name',
+        ),
+        (
+            {"quome__tags": {"aws:owner": "x"}},
+            "quome:tags = {\"aws:owner\": \"x\"}: tag key 'aws:owner' must be 1-128 characters of letters, digits, "
+            "spaces and _.:/=+-@, not starting with 'aws:'",
+        ),
+        (
+            {"quome__network": {"vpcCidr": "10.0.0.0/8"}},
+            'quome:network.vpcCidr = "10.0.0.0/8": must have a prefix length from /16 to /19 (AWS allows /16 to /28, '
+            "but the tiers need room: a /19 VPC's interface-endpoint subnets are /28 already, AWS's smallest subnet)",
+        ),
+        (
+            {"quome__network": {"vpcCidr": "8.8.0.0/16"}},
+            'quome:network.vpcCidr = "8.8.0.0/16": must be a private (RFC 1918) range',
+        ),
+        (
+            {"quome__network": {"availabilityZones": 4}},
+            "quome:network.availabilityZones = 4: Input should be less than or equal to 3",
+        ),
+        (
+            {"quome__cluster": {"name": "quome-test", "publicAccessCidrs": ["0.0.0.0/0"]}},
+            'quome:cluster.publicAccessCidrs = ["0.0.0.0/0"]: must not contain 0.0.0.0/0: '
+            "the API endpoint is private, or open to named ranges only",
+        ),
+        (
+            {"quome__features": {"cloudHsm": {"enabled": True, "kmsuserPassword": "x"}}},
+            'quome:features.cloudHsm = {"enabled": true, "kmsuserPassword": "x"}: '
+            "trustAnchorCertificate and kmsuserPassword go together (phase 2): set both or neither",
+        ),
     ],
 )
 def test_rejects_with_a_message_naming_key_value_and_what_is_allowed(changes, expected):
     assert expected in problems_of(config_with(**changes))
 
 
+ORG_ID_RULE = (
+    "must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit) "
+    "of at most 20 characters"
+)
+
+
 @pytest.mark.parametrize(
     ("organization", "expected"),
     [
-        (org(id="Acme_Health"), 'quome:organizations[0].id = "Acme_Health": must be a DNS-1123 label (lower-case letters, digits and \'-\', starting and ending with a letter or digit) of at most 20 characters'),
-        (org(id="a" * 21), f'quome:organizations[0].id = "{"a" * 21}": must be a DNS-1123 label (lower-case letters, digits and \'-\', starting and ending with a letter or digit) of at most 20 characters'),
-        (org(id="-acme"), 'quome:organizations[0].id = "-acme": must be a DNS-1123 label (lower-case letters, digits and \'-\', starting and ending with a letter or digit) of at most 20 characters'),
+        (org(id="Acme_Health"), f'quome:organizations[0].id = "Acme_Health": {ORG_ID_RULE}'),
+        (org(id="a" * 21), f'quome:organizations[0].id = "{"a" * 21}": {ORG_ID_RULE}'),
+        (org(id="-acme"), f'quome:organizations[0].id = "-acme": {ORG_ID_RULE}'),
         (org(tier="gold"), "quome:organizations[0].tier = \"gold\": Input should be 'standard' or 'enterprise'"),
-        (org(quotas={"cpu": "lots"}), 'quome:organizations[0].quotas.cpu = "lots": must be a Kubernetes quantity such as \'4\', \'500m\', \'16Gi\''),
-        (org(colour="red"), "quome:organizations[0].colour: unknown key (check the spelling; allowed keys are listed in the README)"),
+        (
+            org(quotas={"cpu": "lots"}),
+            "quome:organizations[0].quotas.cpu = \"lots\": must be a Kubernetes quantity such as '4', '500m', '16Gi'",
+        ),
+        (
+            org(colour="red"),
+            "quome:organizations[0].colour: unknown key (check the spelling; allowed keys are listed in the README)",
+        ),
         ({"id": "acme", "residency": "us"}, "quome:organizations[0].displayName: required key is missing"),
     ],
 )
@@ -115,7 +164,9 @@ def test_org_id_of_exactly_twenty_characters_is_accepted():
 
 def test_rejects_duplicate_organization_ids():
     problems = problems_of(config_with(quome__organizations=[org(), org(displayName="Other")]))
-    assert problems == ['quome:organizations[1].id = "acme": duplicate organization id (already used by organizations[0])']
+    assert problems == [
+        'quome:organizations[1].id = "acme": duplicate organization id (already used by organizations[0])'
+    ]
 
 
 def test_rejects_an_organization_from_another_residency_zone():
@@ -128,17 +179,24 @@ def test_rejects_an_organization_from_another_residency_zone():
 
 def test_rejects_a_region_outside_the_residency_zone():
     problems = problems_of(config_with(aws__region="eu-central-1"))
-    assert problems == ["aws:region = \"eu-central-1\": must be a region of residency zone 'us': us-east-1, us-east-2, us-west-2"]
+    assert problems == [
+        "aws:region = \"eu-central-1\": must be a region of residency zone 'us': us-east-1, us-east-2, us-west-2"
+    ]
 
 
 def test_rejects_roles_of_another_account():
     problems = problems_of(config_with(quome__breakGlassRoleArn="arn:aws:iam::999999999999:role/bg"))
-    assert problems == ['quome:breakGlassRoleArn = "arn:aws:iam::999999999999:role/bg": must be a role of the stack\'s account 111111111111']
+    assert problems == [
+        'quome:breakGlassRoleArn = "arn:aws:iam::999999999999:role/bg": '
+        "must be a role of the stack's account 111111111111"
+    ]
 
 
 def test_rejects_a_single_nat_gateway_in_prod():
     problems = problems_of(config_with(quome__environment="prod", quome__network={"singleNatGateway": True}))
-    assert problems == ["quome:network.singleNatGateway = true: not allowed in prod (one AZ outage would cut all egress)"]
+    assert problems == [
+        "quome:network.singleNatGateway = true: not allowed in prod (one AZ outage would cut all egress)"
+    ]
 
 
 def test_reports_every_problem_at_once():
@@ -153,7 +211,8 @@ def loaded(stack: str, **changes: Any) -> LoadedSpec:
 def test_stacks_in_separate_accounts_and_zones_pass_together():
     eu = dict(
         aws__region="eu-central-1", quome__residency="eu", quome__accountId="333333333333",
-        quome__deployerRoleArn="arn:aws:iam::333333333333:role/d", quome__breakGlassRoleArn="arn:aws:iam::333333333333:role/b",
+        quome__deployerRoleArn="arn:aws:iam::333333333333:role/d",
+        quome__breakGlassRoleArn="arn:aws:iam::333333333333:role/b",
         quome__organizations=[org(residency="eu")], quome__ownsAccountBaseline=True,
     )
     check_stacks_together([loaded("dev", quome__ownsAccountBaseline=True), loaded("eu", **eu)])

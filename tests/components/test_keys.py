@@ -131,7 +131,9 @@ def test_every_key_has_its_alias_pointing_at_it(compliant):
 def test_keys_are_tagged_with_purpose_and_organization(compliant):
     plan, _ = compliant
     assert one(plan, KEY, "k-logs").inputs["tags"] == {"quome:key-purpose": "logs"}
-    assert one(plan, KEY, "k-org-acme").inputs["tags"] == {"quome:key-purpose": "organization", "quome:organization": "acme"}
+    assert one(plan, KEY, "k-org-acme").inputs["tags"] == {
+        "quome:key-purpose": "organization", "quome:organization": "acme"
+    }
 
 
 def test_prod_protects_every_key_and_never_the_component():
@@ -222,7 +224,8 @@ def test_administrators_cannot_grant_themselves_use_of_a_key(compliant):
         }, name
         admin_grants = [
             s for s in document["Statement"]
-            if s["Principal"] == {"AWS": [DEPLOYER, BREAK_GLASS]} and "kms:CreateGrant" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+            if s["Principal"] == {"AWS": [DEPLOYER, BREAK_GLASS]}
+            and "kms:CreateGrant" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
         ]
         assert [s["Sid"] for s in admin_grants] == ["KeyAdministrationCreateGrantForAwsResources"], name
 
@@ -319,7 +322,9 @@ def test_storage_key_lets_the_autoscaling_role_use_it_and_create_grants_for_aws_
         "UseViaEc2CreateGrant",
     ]
     role = autoscaling_service_linked_role_arn(ACCOUNT)
-    assert role == f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    assert role == (
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    )
     use = statement(document, "AutoScalingServiceLinkedRoleUse")
     assert use["Principal"] == {"AWS": role}
     assert use["Action"] == ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
@@ -503,10 +508,14 @@ def test_organization_key_lets_its_owner_and_admin_write_only_its_own_secrets():
         "kms:EncryptionContext:SecretARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:quome/bluebird/*"
     }
     assert statement(bluebird, "SecretsManagerWriters")["Condition"]["ArnEquals"] == {
-        "aws:PrincipalArn": [f"arn:aws:iam::{ACCOUNT}:role/quome-bluebird-owner", f"arn:aws:iam::{ACCOUNT}:role/quome-bluebird-admin"]
+        "aws:PrincipalArn": [
+            f"arn:aws:iam::{ACCOUNT}:role/quome-bluebird-owner", f"arn:aws:iam::{ACCOUNT}:role/quome-bluebird-admin"
+        ]
     }
     # The org key's writers are the org's read path's prefix: the workload role reads exactly these secrets.
-    assert secret_arn_pattern(REGION, ACCOUNT, "quome/acme/") == organization.secrets_arn_pattern(REGION, ACCOUNT, "acme")
+    assert secret_arn_pattern(REGION, ACCOUNT, "quome/acme/") == organization.secrets_arn_pattern(
+        REGION, ACCOUNT, "acme"
+    )
 
 
 def test_only_the_organization_roles_may_decrypt_with_its_key():
@@ -589,7 +598,9 @@ def test_no_key_policy_names_a_grant_principal_as_principal():
 
 
 def test_several_services_and_actions_of_one_grant():
-    grant = KeyUseGrant(key="secrets", via_services=("secretsmanager", "lambda"), actions=("kms:Decrypt", "kms:DescribeKey"))
+    grant = KeyUseGrant(
+        key="secrets", via_services=("secretsmanager", "lambda"), actions=("kms:Decrypt", "kms:DescribeKey")
+    )
     document = key_policy(compliant_args(grants=(grant,)), "secrets")
     use = statement(document, "UseViaSecretsmanagerLambda")
     assert use["Action"] == ["kms:Decrypt", "kms:DescribeKey"]
@@ -631,7 +642,9 @@ def test_gathered_grants_keep_order_and_drop_exact_duplicates():
     grants = gather_grants(spec, (account_baseline.key_grants, audit_trail.key_grants, account_baseline.key_grants))
     assert grants == (
         KeyUseGrant(key="storage", via_services=("ec2",), allow_create_grant=True),
-        KeyUseGrant(key="logs", via_services=("s3",), actions=("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")),
+        KeyUseGrant(
+            key="logs", via_services=("s3",), actions=("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+        ),
     )
 
 
@@ -657,26 +670,58 @@ def test_lookups_name_what_is_allowed(compliant):
         (lambda: KeyUseGrant(key="logs", via_services=()), "via_services is empty"),
         (lambda: KeyUseGrant(key="logs", via_services=("ec2.us-east-1.amazonaws.com",)), "use the short service name"),
         (lambda: KeyUseGrant(key="logs", via_services=("ec2",), actions=("kms:*",)), "actions contains 'kms:*'"),
-        (lambda: KeyUseGrant(key="logs", via_services=("ec2",), actions=("kms:CreateGrant",)), "CreateGrant through allow_create_grant"),
-        (lambda: KeyUseGrant(key="logs", via_services=["ec2"]), "via_services must be a tuple"),
-        (lambda: KeyUseGrant(key="logs", via_services=("ec2",), sid="Use-Ec2"), "sid = 'Use-Ec2': letters and digits only"),
-        (lambda: KeyUseGrant(key="logs", via_services=("s3",), encryption_context=[("a", "b")]), "encryption_context must be a tuple"),
-        (lambda: KeyUseGrant(key="logs", via_services=("s3",), encryption_context=(("SecretARN", ""),)), "each entry is a (context key, value pattern) pair"),
-        (lambda: KeyUseGrant(key="logs", via_services=("s3",), encryption_context=(("a", "x"), ("a", "y"))), "encryption_context key 'a': must be unique"),
         (
-            lambda: KeyUseGrant(key="logs", via_services=("ec2",), allow_create_grant=True, encryption_context=(("a", "x"),)),
+            lambda: KeyUseGrant(key="logs", via_services=("ec2",), actions=("kms:CreateGrant",)),
+            "CreateGrant through allow_create_grant",
+        ),
+        (lambda: KeyUseGrant(key="logs", via_services=["ec2"]), "via_services must be a tuple"),
+        (
+            lambda: KeyUseGrant(key="logs", via_services=("ec2",), sid="Use-Ec2"),
+            "sid = 'Use-Ec2': letters and digits only",
+        ),
+        (
+            lambda: KeyUseGrant(key="logs", via_services=("s3",), encryption_context=[("a", "b")]),
+            "encryption_context must be a tuple",
+        ),
+        (
+            lambda: KeyUseGrant(key="logs", via_services=("s3",), encryption_context=(("SecretARN", ""),)),
+            "each entry is a (context key, value pattern) pair",
+        ),
+        (
+            lambda: KeyUseGrant(key="logs", via_services=("s3",), encryption_context=(("a", "x"), ("a", "y"))),
+            "encryption_context key 'a': must be unique",
+        ),
+        (
+            lambda: KeyUseGrant(
+                key="logs", via_services=("ec2",), allow_create_grant=True, encryption_context=(("a", "x"),)
+            ),
             "encryption_context and allow_create_grant do not go together",
         ),
-        (lambda: compliant_args(grants=(KeyUseGrant(key="backups", via_services=("ec2",)),)), "KeyUseGrant.key = 'backups': allowed are logs, storage, secrets, cluster, org:acme, org:bluebird"),
         (
-            lambda: compliant_args(grants=(KeyUseGrant(key="logs", via_services=("ec2",), principal_arns=("arn:aws:iam::999999999999:role/x",)),)),
+            lambda: compliant_args(grants=(KeyUseGrant(key="backups", via_services=("ec2",)),)),
+            "KeyUseGrant.key = 'backups': allowed are logs, storage, secrets, cluster, org:acme, org:bluebird",
+        ),
+        (
+            lambda: compliant_args(
+                grants=(
+                    KeyUseGrant(
+                        key="logs", via_services=("ec2",), principal_arns=("arn:aws:iam::999999999999:role/x",)
+                    ),
+                )
+            ),
             "must be an IAM role or user of the stack's account 111111111111",
         ),
         (lambda: compliant_args(rotation_period_days=60), "rotation_period_days = 60: KMS accepts 90 to 2560 days"),
         (lambda: compliant_args(admin_role_arns=()), "a key without an administrator"),
-        (lambda: compliant_args(admin_role_arns=("arn:aws:iam::999999999999:role/admin",)), "must be an IAM role of account 111111111111"),
+        (
+            lambda: compliant_args(admin_role_arns=("arn:aws:iam::999999999999:role/admin",)),
+            "must be an IAM role of account 111111111111",
+        ),
         (lambda: compliant_args(autoscaling_key_purposes=("backups",)), "autoscaling_key_purposes contains 'backups'"),
-        (lambda: compliant_args(cloudtrail_arn="arn:aws:cloudtrail:eu-west-1:111111111111:trail/x"), "must be a trail of account 111111111111 in us-east-1"),
+        (
+            lambda: compliant_args(cloudtrail_arn="arn:aws:cloudtrail:eu-west-1:111111111111:trail/x"),
+            "must be a trail of account 111111111111 in us-east-1",
+        ),
         (lambda: compliant_args(hsm_organization_ids=("nobody",)), "hsm_organization_ids contains 'nobody'"),
     ],
 )
@@ -719,7 +764,9 @@ def test_phase_one_creates_a_cluster_and_two_hsms_in_separate_subnets_and_no_sto
 
 
 def test_phase_two_creates_the_custom_key_store_with_the_password_as_a_secret():
-    plan, _ = build_keys(hsm_args(trustAnchorCertificate=PEM, kmsuserPassword="correct-horse"), attach=("subnet-a", "subnet-b"))
+    plan, _ = build_keys(
+        hsm_args(trustAnchorCertificate=PEM, kmsuserPassword="correct-horse"), attach=("subnet-a", "subnet-b")
+    )
     store = one(plan, "aws:kms/customKeyStore:CustomKeyStore")
     assert store.inputs["customKeyStoreType"] == "AWS_CLOUDHSM"
     assert store.inputs["customKeyStoreName"] == f"quome-{REGION}"
@@ -746,12 +793,15 @@ def test_phase_three_moves_enterprise_organization_keys_into_the_store_by_genera
         assert policy_document(key.inputs["policy"]) == key_policy(args, org_key("acme"))
     aliases = {r.inputs["name"]: r for r in of_type(plan, ALIAS)}
     # The organization's alias follows the newest generation; older ones keep their own alias.
-    assert aliases["alias/quome/org/acme"].property_dependencies["targetKeyId"] == [hsm_keys["k-org-acme-hsm-g2"].urn]
-    assert aliases["alias/quome/org/acme/hsm-g1"].property_dependencies["targetKeyId"] == [hsm_keys["k-org-acme-hsm-g1"].urn]
+    def alias_target(alias: str) -> list[str]:
+        return aliases[alias].property_dependencies["targetKeyId"]
+
+    assert alias_target("alias/quome/org/acme") == [hsm_keys["k-org-acme-hsm-g2"].urn]
+    assert alias_target("alias/quome/org/acme/hsm-g1") == [hsm_keys["k-org-acme-hsm-g1"].urn]
     # The standard key stays: it still decrypts what it encrypted before the move.
     assert one(plan, KEY, "k-org-acme").inputs["enableKeyRotation"] is True
     assert keys.keys["org:acme"] is not keys.standard_keys["org:acme"]
-    assert aliases["alias/quome/org/bluebird"].property_dependencies["targetKeyId"] == [one(plan, KEY, "k-org-bluebird").urn]
+    assert alias_target("alias/quome/org/bluebird") == [one(plan, KEY, "k-org-bluebird").urn]
 
 
 def test_organization_keys_are_refused_until_the_hsm_store_is_attached():
@@ -767,7 +817,11 @@ def test_organization_keys_are_refused_until_the_hsm_store_is_attached():
 
 
 def test_cloud_hsm_needs_two_distinct_subnets():
-    for subnets, message in ((("subnet-a",), "needs subnets in at least 2 availability zones"), (("subnet-a", "subnet-a"), "each HSM needs its own subnet")):
+    cases = (
+        (("subnet-a",), "needs subnets in at least 2 availability zones"),
+        (("subnet-a", "subnet-a"), "each HSM needs its own subnet"),
+    )
+    for subnets, message in cases:
         def body(subnets=subnets) -> None:
             spec = make_spec()
             keys = Keys("k", hsm_args(), provider=aws_provider("aws", spec))
@@ -790,4 +844,6 @@ def test_cloud_hsm_needs_two_distinct_subnets():
 def test_cloud_hsm_config_rules(cloud_hsm, message):
     with pytest.raises(ConfigError) as caught:
         make_spec(features={"cloudHsm": cloud_hsm})
-    assert any(problem.startswith("quome:features.cloudHsm") and message in problem for problem in caught.value.problems)
+    assert any(
+        problem.startswith("quome:features.cloudHsm") and message in problem for problem in caught.value.problems
+    )

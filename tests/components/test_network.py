@@ -196,7 +196,11 @@ def test_only_the_public_table_routes_to_the_internet_gateway(plan):
     for route in of_type(plan, ROUTE):
         routes.setdefault(tables[route.inputs["routeTableId"]].name, []).append(route.inputs)
     assert routes.pop(f"{NAME}-public-rt") == [
-        {"routeTableId": resource_id(one(plan, ROUTE_TABLE, f"{NAME}-public-rt")), "destinationCidrBlock": "0.0.0.0/0", "gatewayId": igw_id}
+        {
+            "routeTableId": resource_id(one(plan, ROUTE_TABLE, f"{NAME}-public-rt")),
+            "destinationCidrBlock": "0.0.0.0/0",
+            "gatewayId": igw_id,
+        }
     ]
     for prefix in (NAME, f"{NAME}-org-acme", f"{NAME}-org-kappa"):
         for az in range(3):
@@ -264,8 +268,8 @@ def test_s3_gateway_endpoint_policy_allows_own_buckets_image_layers_and_os_packa
     assert own["Resource"] == ["arn:aws:s3:::quome-*", "arn:aws:s3:::quome-*/*"]
     assert own["Condition"] == {"StringEquals": {"aws:ResourceAccount": ACCOUNT}}
     assert "s3:GetObject" in own["Action"] and "s3:PutObject" in own["Action"]
-    assert not any(a.startswith(("s3:PutBucket", "s3:DeleteBucket", "s3:PutObjectLegalHold", "s3:Bypass")) or a == "s3:*"
-                   for a in own["Action"])
+    bucket_administration = ("s3:PutBucket", "s3:DeleteBucket", "s3:PutObjectLegalHold", "s3:Bypass")
+    assert not any(a.startswith(bucket_administration) or a == "s3:*" for a in own["Action"])
     layers = statement(document, "EcrImageLayers")
     assert (layers["Effect"], layers["Principal"], layers["Action"]) == ("Allow", "*", "s3:GetObject")
     assert layers["Resource"] == f"arn:aws:s3:::prod-{REGION}-starport-layer-bucket/*"
@@ -297,7 +301,9 @@ def test_interface_endpoints_with_private_dns_a_security_group_and_a_policy(plan
     assert subnet_names(plan, endpoint_subnets) == [f"{NAME}-endpoints-az{az}" for az in range(3)]
     assert not set(endpoint_subnets) & set(plan.outputs["privateSubnetIds"])
     endpoint_group = plan.outputs["groups"]["endpoints"]
-    interface = {r.inputs["serviceName"]: r for r in of_type(plan, ENDPOINT) if r.inputs["vpcEndpointType"] == "Interface"}
+    interface = {
+        r.inputs["serviceName"]: r for r in of_type(plan, ENDPOINT) if r.inputs["vpcEndpointType"] == "Interface"
+    }
     services = ("kms", "secretsmanager", "sts", "logs", "ecr.api", "ecr.dkr", "eks", "eks-auth", "elasticloadbalancing")
     assert sorted(interface) == sorted(f"com.amazonaws.{REGION}.{s}" for s in services)
     for service in services:
@@ -315,7 +321,9 @@ def test_interface_endpoints_with_private_dns_a_security_group_and_a_policy(plan
 
 
 def test_a_service_that_takes_only_the_full_access_policy_gets_none(monkeypatch):
-    monkeypatch.setattr(network_module, "INTERFACE_ENDPOINTS", MappingProxyType({**INTERFACE_ENDPOINTS, "eks-auth": None}))
+    monkeypatch.setattr(
+        network_module, "INTERFACE_ENDPOINTS", MappingProxyType({**INTERFACE_ENDPOINTS, "eks-auth": None})
+    )
     assert network_module.interface_endpoint_policy("eks-auth", ACCOUNT) is None
     assert network_module.interface_endpoint_policy("kms", ACCOUNT)["Statement"][0]["Action"] == "kms:*"
 
@@ -373,7 +381,10 @@ def rule_table(plan: Plan) -> set[tuple]:
         for rule in of_type(plan, token):
             inputs = rule.inputs
             assert inputs.get("description"), f"{rule.name} has no description"
-            peer = role_of[inputs["referencedSecurityGroupId"]] if "referencedSecurityGroupId" in inputs else inputs["cidrIpv4"]
+            if "referencedSecurityGroupId" in inputs:
+                peer = role_of[inputs["referencedSecurityGroupId"]]
+            else:
+                peer = inputs["cidrIpv4"]
             rules.add((role_of[inputs["securityGroupId"]], direction, peer, inputs["ipProtocol"],
                        inputs.get("fromPort"), inputs.get("toPort")))
     return rules
@@ -436,7 +447,11 @@ def rule_counts(plan: Plan) -> dict[tuple[str, str], int]:
     [
         ({}, TWO_DEDICATED, False),
         ({}, TWO_DEDICATED, True),
-        ({"servicePorts": [8080, 9443, 10443]}, orgs(("acme", ENTERPRISE), ("kappa", ENTERPRISE), ("omega", ENTERPRISE)), True),
+        (
+            {"servicePorts": [8080, 9443, 10443]},
+            orgs(("acme", ENTERPRISE), ("kappa", ENTERPRISE), ("omega", ENTERPRISE)),
+            True,
+        ),
         ({"servicePorts": [8080, 9443]}, orgs(("bluebird", STANDARD)), False),
     ],
 )
@@ -465,7 +480,9 @@ def test_no_group_admits_another_organizations_nodes(plan):
         if group in org_groups and peer in org_groups:
             assert peer == group, f"{group} {direction} {peer}"
         if group == "shared-nodes" and direction == "in" and peer in org_groups:
-            assert protocol in ("tcp", "udp") and from_port == to_port == 53, "shared nodes admit org nodes for DNS only"
+            assert protocol in ("tcp", "udp") and from_port == to_port == 53, (
+                "shared nodes admit org nodes for DNS only"
+            )
 
 
 def test_security_groups_have_no_inline_rules(plan):
@@ -483,7 +500,9 @@ def test_the_edge_is_closed_to_the_internet_until_a_listener_opens_443():
     closed = build_network(organizations=TWO_DEDICATED)
     assert [r for r in rule_table(closed) if r[0] == "edge" and r[1] == "in"] == []
     opened = build_network(organizations=TWO_DEDICATED, edge_open=True)
-    assert [r for r in rule_table(opened) if r[0] == "edge" and r[1] == "in"] == [("edge", "in", "0.0.0.0/0", "tcp", 443, 443)]
+    assert [r for r in rule_table(opened) if r[0] == "edge" and r[1] == "in"] == [
+        ("edge", "in", "0.0.0.0/0", "tcp", 443, 443)
+    ]
 
 
 def test_only_https_can_be_opened_to_the_internet():
@@ -518,7 +537,9 @@ def acl_decision(rules: list[dict[str, Any]], address: str, protocol: str, port:
     for rule in sorted(rules, key=lambda r: r["ruleNo"]):
         if ipaddress.ip_address(address) not in ipaddress.ip_network(rule["cidrBlock"]):
             continue
-        if rule["protocol"] != "-1" and (rule["protocol"] != protocol or not rule["fromPort"] <= port <= rule["toPort"]):
+        if rule["protocol"] != "-1" and (
+            rule["protocol"] != protocol or not rule["fromPort"] <= port <= rule["toPort"]
+        ):
             continue
         return rule["action"]
     return "deny"
@@ -586,7 +607,9 @@ def test_only_dedicated_orgs_get_a_segment(plan):
     assert sorted(segments) == ["acme", "kappa"]
     assert segments["acme"]["privateSubnetCidrs"] == ["10.64.128.0/23", "10.64.130.0/23", "10.64.132.0/23"]
     assert segments["acme"]["isolatedSubnetCidrs"] == ["10.64.134.0/25", "10.64.134.128/25", "10.64.135.0/25"]
-    assert subnet_names(plan, segments["acme"]["privateSubnetIds"]) == [f"{NAME}-org-acme-private-az{az}" for az in range(3)]
+    assert subnet_names(plan, segments["acme"]["privateSubnetIds"]) == [
+        f"{NAME}-org-acme-private-az{az}" for az in range(3)
+    ]
     assert not [r for r in plan.registrations if "bluebird" in r.name]
     for subnet in of_type(plan, SUBNET):
         if "-org-" in subnet.name:

@@ -16,6 +16,14 @@ TOO_BIG = (
     "must have a prefix length from /16 to /19 (AWS allows /16 to /28, but the tiers need room: a /19 VPC's "
     "interface-endpoint subnets are /28 already, AWS's smallest subnet)"
 )
+PORT_RULE = "must be from 1024 to 65535 (tenant containers run as non-root)"
+
+
+def segment_prefix_rule(shortest: int, vpc_cidr: str) -> str:
+    return (
+        f"must be from {shortest} (two segments in the upper half of vpcCidr {vpc_cidr}) to 24 "
+        "(a segment's isolated subnets are 4 bits longer, and AWS's smallest subnet is /28)"
+    )
 
 
 def config_with_network(**network: Any) -> dict[str, Any]:
@@ -77,24 +85,57 @@ def test_keys_are_camel_case_like_the_rest_of_the_stack_file():
 @pytest.mark.parametrize(
     ("network", "expected"),
     [
-        ({"vpcCidr": "10.64.0.1/16"}, 'quome:network.vpcCidr = "10.64.0.1/16": must be an IPv4 network in CIDR notation (10.64.0.1/16 has host bits set)'),
+        (
+            {"vpcCidr": "10.64.0.1/16"},
+            'quome:network.vpcCidr = "10.64.0.1/16": '
+            "must be an IPv4 network in CIDR notation (10.64.0.1/16 has host bits set)",
+        ),
         ({"vpcCidr": "10.0.0.0/8"}, f'quome:network.vpcCidr = "10.0.0.0/8": {TOO_BIG}'),
         ({"vpcCidr": "10.64.0.0/20"}, f'quome:network.vpcCidr = "10.64.0.0/20": {TOO_BIG}'),
         ({"vpcCidr": "8.8.0.0/16"}, 'quome:network.vpcCidr = "8.8.0.0/16": must be a private (RFC 1918) range'),
         ({"availabilityZones": 1}, "quome:network.availabilityZones = 1: Input should be greater than or equal to 2"),
-        ({"orgSegmentPrefixLength": 17}, "quome:network.orgSegmentPrefixLength = 17: must be from 18 (two segments in the upper half of vpcCidr 10.64.0.0/16) to 24 (a segment's isolated subnets are 4 bits longer, and AWS's smallest subnet is /28)"),
-        ({"orgSegmentPrefixLength": 25}, "quome:network.orgSegmentPrefixLength = 25: must be from 18 (two segments in the upper half of vpcCidr 10.64.0.0/16) to 24 (a segment's isolated subnets are 4 bits longer, and AWS's smallest subnet is /28)"),
-        ({"vpcCidr": "10.64.0.0/19", "orgSegmentPrefixLength": 20}, "quome:network.orgSegmentPrefixLength = 20: must be from 21 (two segments in the upper half of vpcCidr 10.64.0.0/19) to 24 (a segment's isolated subnets are 4 bits longer, and AWS's smallest subnet is /28)"),
-        ({"servicePorts": []}, "quome:network.servicePorts = []: must list 1 to 5 ports (each becomes a security-group rule per node group)"),
+        (
+            {"orgSegmentPrefixLength": 17},
+            f"quome:network.orgSegmentPrefixLength = 17: {segment_prefix_rule(18, '10.64.0.0/16')}",
+        ),
+        (
+            {"orgSegmentPrefixLength": 25},
+            f"quome:network.orgSegmentPrefixLength = 25: {segment_prefix_rule(18, '10.64.0.0/16')}",
+        ),
+        (
+            {"vpcCidr": "10.64.0.0/19", "orgSegmentPrefixLength": 20},
+            f"quome:network.orgSegmentPrefixLength = 20: {segment_prefix_rule(21, '10.64.0.0/19')}",
+        ),
+        (
+            {"servicePorts": []},
+            "quome:network.servicePorts = []: "
+            "must list 1 to 5 ports (each becomes a security-group rule per node group)",
+        ),
         ({"servicePorts": [8443, 8443]}, "quome:network.servicePorts = [8443, 8443]: must not repeat a port"),
-        ({"servicePorts": [80]}, "quome:network.servicePorts = [80]: port 80 must be from 1024 to 65535 (tenant containers run as non-root)"),
-        ({"servicePorts": [70000]}, "quome:network.servicePorts = [70000]: port 70000 must be from 1024 to 65535 (tenant containers run as non-root)"),
-        ({"quotas": {"subnetsPerVpc": 0}}, "quome:network.quotas.subnetsPerVpc = 0: Input should be greater than or equal to 1"),
-        ({"quotas": {"routeTablesPerVpc": 0}}, "quome:network.quotas.routeTablesPerVpc = 0: Input should be greater than or equal to 1"),
-        ({"quotas": {"rulesPerSecurityGroup": 0}}, "quome:network.quotas.rulesPerSecurityGroup = 0: Input should be greater than or equal to 1"),
+        ({"servicePorts": [80]}, f"quome:network.servicePorts = [80]: port 80 {PORT_RULE}"),
+        ({"servicePorts": [70000]}, f"quome:network.servicePorts = [70000]: port 70000 {PORT_RULE}"),
+        (
+            {"quotas": {"subnetsPerVpc": 0}},
+            "quome:network.quotas.subnetsPerVpc = 0: Input should be greater than or equal to 1",
+        ),
+        (
+            {"quotas": {"routeTablesPerVpc": 0}},
+            "quome:network.quotas.routeTablesPerVpc = 0: Input should be greater than or equal to 1",
+        ),
+        (
+            {"quotas": {"rulesPerSecurityGroup": 0}},
+            "quome:network.quotas.rulesPerSecurityGroup = 0: Input should be greater than or equal to 1",
+        ),
         # AWS: rules per group times groups per network interface may not exceed 1000.
-        ({"quotas": {"rulesPerSecurityGroup": 1001}}, "quome:network.quotas.rulesPerSecurityGroup = 1001: Input should be less than or equal to 1000"),
-        ({"quotas": {"natGatewaysPerAz": 5}}, "quome:network.quotas.natGatewaysPerAz: unknown key (check the spelling; allowed keys are listed in the README)"),
+        (
+            {"quotas": {"rulesPerSecurityGroup": 1001}},
+            "quome:network.quotas.rulesPerSecurityGroup = 1001: Input should be less than or equal to 1000",
+        ),
+        (
+            {"quotas": {"natGatewaysPerAz": 5}},
+            "quome:network.quotas.natGatewaysPerAz: "
+            "unknown key (check the spelling; allowed keys are listed in the README)",
+        ),
     ],
 )
 def test_rejects_with_key_value_and_what_is_allowed(network, expected):

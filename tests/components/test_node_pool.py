@@ -182,16 +182,29 @@ def test_component_and_children_names():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"instance_types": ("m5.large",)}, "instance type 'm5.large': family 'm5' is not one whose processor always encrypts memory"),
-        ({"instance_types": ("m6i.large",)}, "instance type 'm6i.large' is x86_64, but the pool's architecture is arm64"),
-        ({"release_version": "1.34.1-20250920"}, "release_version '1.34.1-20250920' is for Kubernetes 1.34, the pool runs 1.33"),
+        (
+            {"instance_types": ("m5.large",)},
+            "instance type 'm5.large': family 'm5' is not one whose processor always encrypts memory",
+        ),
+        (
+            {"instance_types": ("m6i.large",)},
+            "instance type 'm6i.large' is x86_64, but the pool's architecture is arm64",
+        ),
+        (
+            {"release_version": "1.34.1-20250920"},
+            "release_version '1.34.1-20250920' is for Kubernetes 1.34, the pool runs 1.33",
+        ),
         ({"gvisor_release": "latest"}, "is not a pinned gVisor release"),
         ({"organization_id": "Acme"}, "organization_id 'Acme' must be a DNS-1123 label"),
         (
             {"organization_id": "shared"},
-            "organization_id 'shared' is reserved: its nodes would carry quome.io/pool=sandbox-shared, the shared pool's label",
+            "organization_id 'shared' is reserved: "
+            "its nodes would carry quome.io/pool=sandbox-shared, the shared pool's label",
         ),
-        ({"extra_labels": {RUNTIME_LABEL: "runc"}}, f"extra_labels may not set {RUNTIME_LABEL}: the pool sets them itself"),
+        (
+            {"extra_labels": {RUNTIME_LABEL: "runc"}},
+            f"extra_labels may not set {RUNTIME_LABEL}: the pool sets them itself",
+        ),
         ({"extra_labels": {"team": "a b"}}, "extra_labels team=a b: values must be Kubernetes label values"),
         ({"disk_size_gib": 8}, "disk_size_gib 8: allowed 20 to 1000"),
     ],

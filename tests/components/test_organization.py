@@ -38,7 +38,10 @@ CLUSTER_NAME = "quome-test"
 EBS_CSI_ROLE = f"arn:aws:iam::{ACCOUNT}:role/{CLUSTER_NAME}-ebs-csi"
 BACKUP_ROLE = f"arn:aws:iam::{ACCOUNT}:role/quome-backup-{REGION}"
 CLUSTER_ARN = f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{CLUSTER_NAME}"
-ORG_KEY_ARN = {"acme": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/acme-key", "bluebird": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/bb-key"}
+ORG_KEY_ARN = {
+    "acme": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/acme-key",
+    "bluebird": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/bb-key",
+}
 EDGE_CIDRS = ("10.64.120.0/23", "10.64.122.0/23")  # the default plan's public subnets (2 AZs)
 ENDPOINT_CIDRS = ("10.64.126.0/25", "10.64.126.128/25")  # its interface-endpoint subnets, not the private ones
 SEGMENT_SUBNETS = ("subnet-acme-a", "subnet-acme-b")
@@ -72,7 +75,9 @@ class FakeCluster(pulumi.ComponentResource):
         super().__init__("test:fakes:Cluster", name, None, None)
         self.name = pulumi.Output.from_input(CLUSTER_NAME)
         self.arn = pulumi.Output.from_input(CLUSTER_ARN)
-        self.k8s_provider = k8s.Provider(f"{name}-k8s", kubeconfig=FAKE_KUBECONFIG, opts=pulumi.ResourceOptions(parent=self))
+        self.k8s_provider = k8s.Provider(
+            f"{name}-k8s", kubeconfig=FAKE_KUBECONFIG, opts=pulumi.ResourceOptions(parent=self)
+        )
         self.requests: list[Any] = []
         self._provider = provider
 
@@ -236,7 +241,9 @@ def test_edge_ingress_only_from_the_edge_subnets_to_opted_in_pods(shared):
 def test_pod_identity_agent_egress(shared):
     spec = _policy(shared, "allow-pod-identity-agent")["spec"]
     assert spec["policyTypes"] == ["Egress"]
-    assert spec["egress"] == [{"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]}]
+    assert spec["egress"] == [
+        {"to": [{"ipBlock": {"cidr": "169.254.170.23/32"}}], "ports": [{"protocol": "TCP", "port": 80}]}
+    ]
 
 
 def test_vpc_endpoint_egress_on_443_only(shared):
@@ -314,15 +321,23 @@ def test_limit_range_defaults_and_maxima_from_the_org_quotas(shared):
 
 def test_limit_range_caps_defaults_for_large_quotas_and_keeps_small_ones_inside():
     big = limit_range_items(Quotas(cpu="64", memory="512Gi"))[0]
-    assert (big.default, big.default_request) == ({"cpu": "1000m", "memory": "2048Mi"}, {"cpu": "500m", "memory": "1024Mi"})
+    assert big.default == {"cpu": "1000m", "memory": "2048Mi"}
+    assert big.default_request == {"cpu": "500m", "memory": "1024Mi"}
     small = limit_range_items(Quotas(cpu="400m", memory="1Gi"))[0]
-    assert (small.default, small.default_request) == ({"cpu": "50m", "memory": "128Mi"}, {"cpu": "25m", "memory": "64Mi"})
+    assert small.default == {"cpu": "50m", "memory": "128Mi"}
+    assert small.default_request == {"cpu": "25m", "memory": "64Mi"}
     assert small.max == {"cpu": "400m", "memory": "1Gi"}
 
 
 @pytest.mark.parametrize(
     "text, value",
-    [("500m", Fraction(1, 2)), ("4", Fraction(4)), ("1.5", Fraction(3, 2)), ("16Gi", Fraction(16 * 2**30)), ("2k", Fraction(2000))],
+    [
+        ("500m", Fraction(1, 2)),
+        ("4", Fraction(4)),
+        ("1.5", Fraction(3, 2)),
+        ("16Gi", Fraction(16 * 2**30)),
+        ("2k", Fraction(2000)),
+    ],
 )
 def test_parse_quantity(text, value):
     assert parse_quantity(text) == value
@@ -460,7 +475,9 @@ def test_workload_policy_reads_only_the_org_secrets_with_only_the_org_key(shared
         },
     }
     attachment = one(shared, ATTACHMENT, "org-bluebird-workload-policy-attachment").inputs
-    assert attachment == {"role": "quome-bluebird-workload", "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/quome-bluebird-workload"}
+    assert attachment == {
+        "role": "quome-bluebird-workload", "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/quome-bluebird-workload"
+    }
 
 
 def test_pod_identity_association_binds_the_org_service_account(shared):
@@ -666,7 +683,7 @@ def test_runtime_class_tolerates_exactly_the_taints_its_nodes_carry(dedicated):
     assert runtime_class["nodeSelector"].items() <= node_group["labels"].items()
 
 
-# -- arguments ----------------------------------------------------------------------------------------------------------
+# -- arguments -------------------------------------------------------------------------------------------------
 class _NoCluster:
     name = arn = k8s_provider = None
 
@@ -705,7 +722,7 @@ def test_dedicated_pool_arguments_keep_the_template_and_take_the_segment():
     )
 
 
-# -- every object, whatever its kind ------------------------------------------------------------------------------------
+# -- every object, whatever its kind ---------------------------------------------------------------------------
 def test_every_aws_resource_uses_the_explicit_provider(shared, dedicated):
     for plan in (shared, dedicated):
         provider = one(plan, "pulumi:providers:aws")

@@ -110,7 +110,9 @@ def test_every_aws_resource_uses_an_explicit_non_default_provider(stack):
 @pytest.mark.parametrize("stack", PROD_STACKS)
 def test_prod_protects_every_stateful_leaf(stack):
     stateful = [r for r in resources(stack) if r["type"] in STATEFUL_TYPES]
-    assert {r["type"] for r in stateful} >= {"aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup", "aws:cloudtrail/trail:Trail"}
+    assert {r["type"] for r in stateful} >= {
+        "aws:kms/key:Key", "aws:s3/bucket:Bucket", "aws:cloudwatch/logGroup:LogGroup", "aws:cloudtrail/trail:Trail"
+    }
     unprotected = [r["urn"] for r in stateful if not r["protect"]]
     assert unprotected == []
 
@@ -118,7 +120,11 @@ def test_prod_protects_every_stateful_leaf(stack):
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_component_and_no_provider_is_ever_protected(stack):
     # Protection is inherited: a protected component would freeze every child, launch templates included.
-    protected = [r["urn"] for r in resources(stack) if r["protect"] and (not r["custom"] or r["type"].startswith("pulumi:providers:"))]
+    protected = [
+        r["urn"]
+        for r in resources(stack)
+        if r["protect"] and (not r["custom"] or r["type"].startswith("pulumi:providers:"))
+    ]
     assert protected == []
 
 
@@ -155,7 +161,9 @@ def test_every_object_locked_bucket_has_a_compliance_mode_lock(stack):
 @pytest.mark.parametrize("stack", STACKS)
 def test_each_bucket_and_key_has_exactly_one_policy_owner(stack):
     policies_per_bucket = Counter(
-        urn for policy in of_type(stack, "aws:s3/bucketPolicy:BucketPolicy") for urn in policy["propertyDependencies"].get("bucket", [])
+        urn
+        for policy in of_type(stack, "aws:s3/bucketPolicy:BucketPolicy")
+        for urn in policy["propertyDependencies"].get("bucket", [])
     )
     assert [urn for urn, count in policies_per_bucket.items() if count > 1] == []
     # Keys carry their one policy inline (components/keys.py); a separate KeyPolicy would be a second writer.

@@ -29,6 +29,9 @@ REQUIRED_QUOTA = {
     "persistentvolumeclaims", "services.loadbalancers", "services.nodeports",
 }
 EKS_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
+RUNTIME_CLASS = "kubernetes:node.k8s.io/v1:RuntimeClass"
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 
 _PLANS: dict[str, dict[str, Any]] = {}
 
@@ -41,6 +44,11 @@ def plan(stack: str) -> dict[str, Any]:
 
 def of_type(document: dict[str, Any], token: str) -> list[dict[str, Any]]:
     return [r for r in document["resources"] if r["type"] == token]
+
+
+def by_name(document: dict[str, Any], token: str) -> dict[str, dict[str, Any]]:
+    """metadata.name -> inputs of the Kubernetes objects of one type."""
+    return {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(document, token)}
 
 
 def labels(resource: dict[str, Any]) -> dict[str, str]:
@@ -107,10 +115,10 @@ def test_every_organization_has_a_restricted_tenant_namespace(stack):
 
 def test_every_tenant_namespace_has_default_deny_and_only_named_paths(stack):
     document = plan(stack)
-    for org_id, namespace in tenant_namespaces(document).items():
+    for org_id in tenant_namespaces(document):
         policies = {
             p["inputs"]["metadata"]["name"]: p["inputs"]["spec"]
-            for p in in_namespace(document, "kubernetes:networking.k8s.io/v1:NetworkPolicy", namespace_name(org_id))
+            for p in in_namespace(document, NETWORK_POLICY, namespace_name(org_id))
         }
         assert sorted(policies) == sorted(POLICY_NAMES), org_id
         assert policies["default-deny"] == {"podSelector": {"matchLabels": {}}, "policyTypes": ["Ingress", "Egress"]}
@@ -124,7 +132,9 @@ def test_every_tenant_namespace_has_default_deny_and_only_named_paths(stack):
                     assert not peer.get("ipBlock", {}).get("cidr", "").endswith("/0"), (org_id, name)
                     if "namespaceSelector" in peer:
                         # The only other namespace a tenant reaches is kube-system, for DNS.
-                        assert peer["namespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}
+                        assert peer["namespaceSelector"] == {
+                            "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                        }
 
 
 def test_every_tenant_namespace_has_its_quota_and_limits(stack):
@@ -185,7 +195,9 @@ def test_no_cluster_role_binding_or_cluster_role_for_tenants(stack):
             assert not subject["name"].startswith(TENANT_GROUP_PREFIX), binding["name"]
             assert tenant_group_org(subject["name"], org_ids) is None, binding["name"]
     for token in ("ClusterRoleBinding", "ClusterRole"):
-        owned = [r for r in of_type(document, f"kubernetes:rbac.authorization.k8s.io/v1:{token}") if owning_org(r, document)]
+        owned = [
+            r for r in of_type(document, f"kubernetes:rbac.authorization.k8s.io/v1:{token}") if owning_org(r, document)
+        ]
         assert not owned, [r["name"] for r in owned]
 
 
@@ -250,12 +262,14 @@ def covering_policies(document: dict[str, Any], namespace_labels: dict[str, str]
 
 def test_every_tenant_namespace_is_covered_by_the_admission_policy(stack):
     document = plan(stack)
-    runtime_classes = {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(document, "kubernetes:node.k8s.io/v1:RuntimeClass")}
-    storage_classes = {s["inputs"]["metadata"]["name"]: s["inputs"] for s in of_type(document, "kubernetes:storage.k8s.io/v1:StorageClass")}
+    runtime_classes = by_name(document, RUNTIME_CLASS)
+    storage_classes = by_name(document, STORAGE_CLASS)
     for org_id, namespace in tenant_namespaces(document).items():
         covering = covering_policies(document, labels(namespace))
         assert covering, f"no admission policy binding selects {namespace_name(org_id)}"
-        resources = {r for policy in covering for rule in policy["matchConstraints"]["resourceRules"] for r in rule["resources"]}
+        resources = {
+            r for policy in covering for rule in policy["matchConstraints"]["resourceRules"] for r in rule["resources"]
+        }
         assert {"pods", "persistentvolumeclaims", "services"} <= resources, org_id
         runtime_class = runtime_classes[labels(namespace)["quome.io/runtime-class"]]
         assert runtime_class["handler"] == "runsc", org_id
@@ -288,14 +302,21 @@ def test_the_node_policy_knows_every_dedicated_segment_and_no_shared_subnet(stac
     (policy,) = [p for p in of_type(document, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy")
                  if p["inputs"]["metadata"]["name"] == "quome-node-isolation"]
     segments_expression = {v["name"]: v["expression"] for v in policy["inputs"]["spec"]["variables"]}["segments"]
-    patterns = {org_id: re.compile(pattern) for org_id, pattern in re.findall(r"'([^']+)': '([^']+)'", segments_expression)}
+    patterns = {
+        org_id: re.compile(pattern)
+        for org_id, pattern in re.findall(r"'([^']+)': '([^']+)'", segments_expression)
+    }
     dedicated = {org.id for org in load_spec(stack).spec.organizations if org.dedicated}
     assert set(patterns) == dedicated
 
     def node_name(address: ipaddress.IPv4Address) -> str:
         return f"system:node:ip-{str(address).replace('.', '-')}.{load_spec(stack).spec.region}.compute.internal"
 
-    private_subnets = [s["inputs"] for s in of_type(document, "aws:ec2/subnet:Subnet") if s["inputs"]["tags"]["quome.io/tier"] == "private"]
+    private_subnets = [
+        s["inputs"]
+        for s in of_type(document, "aws:ec2/subnet:Subnet")
+        if s["inputs"]["tags"]["quome.io/tier"] == "private"
+    ]
     assert private_subnets
     for subnet in private_subnets:
         org_id = subnet["tags"].get("quome.io/organization")
@@ -313,18 +334,19 @@ def test_the_endpoint_path_opens_only_the_endpoint_subnets(stack):
         tiers[subnet["inputs"]["tags"]["quome.io/tier"]].add(subnet["inputs"]["cidrBlock"])
     assert tiers["endpoints"]
     for org_id in tenant_namespaces(document):
-        (policy,) = [p for p in in_namespace(document, "kubernetes:networking.k8s.io/v1:NetworkPolicy", namespace_name(org_id))
+        (policy,) = [p for p in in_namespace(document, NETWORK_POLICY, namespace_name(org_id))
                      if p["inputs"]["metadata"]["name"] == "allow-vpc-endpoints"]
         cidrs = {peer["ipBlock"]["cidr"] for rule in policy["inputs"]["spec"]["egress"] for peer in rule["to"]}
         assert cidrs == tiers["endpoints"], org_id
         for cidr in cidrs:
             for tier in ("private", "public", "isolated"):
-                assert not any(ipaddress.IPv4Network(cidr).overlaps(ipaddress.IPv4Network(o)) for o in tiers[tier]), (org_id, tier)
+                overlapping = [o for o in tiers[tier] if ipaddress.IPv4Network(cidr).overlaps(ipaddress.IPv4Network(o))]
+                assert not overlapping, (org_id, tier)
 
 
 def test_each_org_stores_under_its_own_key(stack):
     document = plan(stack)
-    storage_classes = {s["inputs"]["metadata"]["name"]: s["inputs"] for s in of_type(document, "kubernetes:storage.k8s.io/v1:StorageClass")}
+    storage_classes = by_name(document, STORAGE_CLASS)
     workload_policies = {
         owning_org(p, document): json.loads(p["inputs"]["policy"])
         for p in of_type(document, "aws:iam/policy:Policy")
@@ -346,7 +368,7 @@ def test_each_org_stores_under_its_own_key(stack):
 def test_the_csi_driver_may_use_every_organizations_storage_class_key(stack):
     """An org StorageClass under a key the EBS CSI role may not use would leave every claim Pending."""
     document = plan(stack)
-    storage_classes = {s["inputs"]["metadata"]["name"]: s["inputs"] for s in of_type(document, "kubernetes:storage.k8s.io/v1:StorageClass")}
+    storage_classes = by_name(document, STORAGE_CLASS)
     csi = [p for p in of_type(document, "aws:iam/policy:Policy") if p["name"].endswith("-ebs-csi-kms")]
     assert len(csi) == 1
     statements = {s["Sid"]: s for s in json.loads(csi[0]["inputs"]["policy"])["Statement"]}
@@ -367,26 +389,31 @@ def _placeable(runtime_class: dict[str, Any], node_group: dict[str, Any]) -> boo
 
 
 def _sandbox_groups(document: dict[str, Any]) -> list[dict[str, Any]]:
-    return [g for g in of_type(document, "aws:eks/nodeGroup:NodeGroup") if "sandbox.quome.io/runtime" in g["inputs"].get("labels", {})]
+    return [
+        g for g in of_type(document, "aws:eks/nodeGroup:NodeGroup")
+        if "sandbox.quome.io/runtime" in g["inputs"].get("labels", {})
+    ]
 
 
 def test_node_pool_taints_match_their_runtime_class(stack):
     document = plan(stack)
     spec = load_spec(stack).spec
-    runtime_classes = {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(document, "kubernetes:node.k8s.io/v1:RuntimeClass")}
+    runtime_classes = by_name(document, RUNTIME_CLASS)
     groups = _sandbox_groups(document)
     assert runtime_classes and groups
     for name, runtime_class in runtime_classes.items():
         assert any(_placeable(runtime_class, g["inputs"]) for g in groups), f"RuntimeClass {name} fits no node group"
     for group in groups:
         inputs = group["inputs"]
-        assert {"key": "sandbox.quome.io/runtime", "value": "gvisor", "effect": "NO_SCHEDULE"} in inputs["taints"], group["name"]
+        runtime_taint = {"key": "sandbox.quome.io/runtime", "value": "gvisor", "effect": "NO_SCHEDULE"}
+        assert runtime_taint in inputs["taints"], group["name"]
         placeable = sorted(name for name, runtime_class in runtime_classes.items() if _placeable(runtime_class, inputs))
         org_id = inputs["labels"].get("quome.io/organization")
         if org_id is None:
             assert placeable == ["gvisor"], group["name"]
         else:
-            assert {"key": "quome.io/organization", "value": org_id, "effect": "NO_SCHEDULE"} in inputs["taints"], group["name"]
+            org_taint = {"key": "quome.io/organization", "value": org_id, "effect": "NO_SCHEDULE"}
+            assert org_taint in inputs["taints"], group["name"]
             assert placeable == [f"gvisor-{org_id}"], group["name"]
     dedicated = {org.id for org in spec.organizations if org.dedicated}
     assert {g["inputs"]["labels"].get("quome.io/organization") for g in groups} - {None} == dedicated
@@ -396,7 +423,7 @@ def test_no_other_runtime_class_selects_a_dedicated_orgs_nodes_whatever_the_pod_
     """Pods may add tolerations of their own, so taints alone never keep another org's pods off: every
     RuntimeClass but the org's own must select labels the org's nodes do not carry."""
     document = plan(stack)
-    runtime_classes = {r["inputs"]["metadata"]["name"]: r["inputs"] for r in of_type(document, "kubernetes:node.k8s.io/v1:RuntimeClass")}
+    runtime_classes = by_name(document, RUNTIME_CLASS)
     for group in _sandbox_groups(document):
         org_id = group["inputs"]["labels"].get("quome.io/organization")
         if org_id is None:
@@ -432,7 +459,9 @@ def test_policy_pack_finds_no_mandatory_violation_in_organizations(stack):
     result = check_plan(document, in_process=True)
     org_urns = {r["urn"] for r in document["resources"] if owning_org(r, document)}
     org_keys = {
-        r["urn"] for r in of_type(document, "aws:kms/key:Key") if "quome:organization" in (r["inputs"].get("tags") or {})
+        r["urn"]
+        for r in of_type(document, "aws:kms/key:Key")
+        if "quome:organization" in (r["inputs"].get("tags") or {})
     }
     assert org_urns and len(org_keys) == len(tenant_namespaces(document))
     mandatory = [

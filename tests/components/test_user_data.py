@@ -75,7 +75,9 @@ def test_nodeconfig_holds_only_containerd_settings_eks_supplies_the_cluster():
     assert list(config["spec"]["containerd"]) == ["config"]
 
 
-@pytest.mark.parametrize(("major", "version", "plugin", "other"), [(1, 2, V2_PLUGIN, V3_PLUGIN), (2, 3, V3_PLUGIN, V2_PLUGIN)])
+@pytest.mark.parametrize(
+    ("major", "version", "plugin", "other"), [(1, 2, V2_PLUGIN, V3_PLUGIN), (2, 3, V3_PLUGIN, V2_PLUGIN)]
+)
 def test_runsc_runtime_sits_at_the_path_of_the_amis_containerd_major(major, version, plugin, other):
     config = node_config_of(sandbox_user_data(bootstrap(containerd_major=major)))
     toml = tomllib.loads(config["spec"]["containerd"]["config"])
@@ -107,7 +109,9 @@ def test_script_passes_bash_syntax_check_and_shellcheck(tmp_path):
         subprocess.run(["bash", "-n", str(path)], check=True)
         shellcheck = shutil.which("shellcheck")
         assert shellcheck, "shellcheck is missing: `make tools` installs it (Debian package shellcheck)"
-        result = subprocess.run([shellcheck, "--shell=bash", "--severity=style", str(path)], capture_output=True, text=True)
+        result = subprocess.run(
+            [shellcheck, "--shell=bash", "--severity=style", str(path)], capture_output=True, text=True
+        )
         assert result.returncode == 0, result.stdout
 
 
@@ -157,7 +161,9 @@ def _fake_release(contents: dict[str, bytes]) -> GvisorRelease:
     return GvisorRelease(release="20990101.0", sha512={"x86_64": sums, "aarch64": sums})
 
 
-def _run(tmp_path: Path, release: GvisorRelease, served: dict[str, bytes]) -> tuple[subprocess.CompletedProcess, Path, Path, Path]:
+def _run(
+    tmp_path: Path, release: GvisorRelease, served: dict[str, bytes]
+) -> tuple[subprocess.CompletedProcess, Path, Path, Path]:
     """Run the generated script with its install paths moved under tmp_path and `aws`, `sleep` stubbed on PATH.
 
     The stub serves `served[<binary>]` for any `s3 cp` of an object ending in that binary's name (and fails
@@ -220,7 +226,8 @@ def test_script_refuses_a_binary_whose_checksum_differs_and_installs_nothing_aft
 
 def test_script_retries_a_missing_object_then_fails_closed(tmp_path):
     expected = {"runsc": b"runsc build\n", "containerd-shim-runsc-v1": b"shim build\n"}
-    result, bin_dir, etc_dir, log = _run(tmp_path, _fake_release(expected), {"containerd-shim-runsc-v1": expected["containerd-shim-runsc-v1"]})
+    served = {"containerd-shim-runsc-v1": expected["containerd-shim-runsc-v1"]}
+    result, bin_dir, etc_dir, log = _run(tmp_path, _fake_release(expected), served)
     assert result.returncode != 0
     assert len(log.read_text().splitlines()) == 5
     assert list(bin_dir.iterdir()) == []
