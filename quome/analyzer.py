@@ -225,7 +225,7 @@ class RequestSet:
         """AnalyzeStack over every resource; `analyze` carries remediated properties when any."""
         analyze = self.analyze if analyze is None else analyze
         out = []
-        for res, req in zip(self.resources, analyze):
+        for res, req in zip(self.resources, analyze, strict=True):
             ar = proto.AnalyzerResource(
                 type=req.type,
                 urn=req.urn,

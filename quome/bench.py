@@ -119,7 +119,9 @@ def _org_counts(text: str) -> list[int]:
     try:
         counts = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--orgs {text!r}: expected comma-separated whole numbers, e.g. 2,25,100") from None
+        raise argparse.ArgumentTypeError(
+            f"--orgs {text!r}: expected comma-separated whole numbers, e.g. 2,25,100"
+        ) from None
     if not counts or any(count < 0 or count > 500 for count in counts):
         raise argparse.ArgumentTypeError(f"--orgs {text!r}: each count must be from 0 to 500")
     return counts
@@ -128,7 +130,9 @@ def _org_counts(text: str) -> list[int]:
 def register(subparsers) -> None:
     parser = subparsers.add_parser("bench", help="time plan and check for the dev stack grown to N organizations")
     parser.add_argument("--orgs", type=_org_counts, default=[2, 25, 100], help="organization counts, e.g. 2,25,100")
-    parser.add_argument("--repeat", type=int, default=3, choices=range(1, 21), metavar="N", help="runs per figure (median)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, choices=range(1, 21), metavar="N", help="runs per figure (median)"
+    )
     parser.set_defaults(func=run)
 
 

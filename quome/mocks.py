@@ -138,9 +138,10 @@ class AwsLikeMocks(Mocks):
             return {"region": region, "name": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             letters = ("a", "b", "c")
+            zone_id_prefix = f"{self.region[:3]}{self.region.split('-')[1][:1]}{self.region[-1]}"
             return {
                 "names": [f"{self.region}{letter}" for letter in letters],
-                "zoneIds": [f"{self.region[:3]}{self.region.split('-')[1][:1]}{self.region[-1]}-az{i + 1}" for i in range(3)],
+                "zoneIds": [f"{zone_id_prefix}-az{i + 1}" for i in range(3)],
                 "id": self.region,
                 "state": "available",
             }

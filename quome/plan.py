@@ -21,7 +21,6 @@ from google.protobuf import json_format
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockMonitor, set_mocks
-from pulumi.runtime.sync_await import _sync_await
 
 from components.config import ConfigError, LoadedSpec, check_stacks_together, parse_spec
 from quome.mocks import AwsLikeMocks
@@ -337,9 +336,11 @@ def render_tree(document: Mapping[str, Any]) -> str:
 
     def walk(parent: str | None, depth: int) -> None:
         for resource in children.get(parent, []):
-            flags = [flag for flag, on in (("protect", resource["protect"]), ("retain", resource.get("retainOnDelete"))) if on]
+            options = (("protect", resource["protect"]), ("retain", resource.get("retainOnDelete")))
+            flags = [flag for flag, on in options if on]
             marker = f"  [{', '.join(flags)}]" if flags else ""
-            lines.append(f"{'  ' * depth}{'+' if resource['custom'] else '*'} {resource['type']}  {resource['name']}{marker}")
+            kind = "+" if resource["custom"] else "*"
+            lines.append(f"{'  ' * depth}{kind} {resource['type']}  {resource['name']}{marker}")
             walk(resource["urn"], depth + 1)
 
     roots = [p for p in children if p is None or p not in known]

@@ -133,7 +133,8 @@ def build_result(evaluation: Evaluation, source_root: Optional[Path] = None) -> 
 
     violations: list[Violation] = []
     not_applicable: list[NotApplicable] = []
-    for req, resp in zip(evaluation.analyze_requests, evaluation.analyze_responses):
+    # strict: a response missing for a request would otherwise drop that resource's findings unseen.
+    for req, resp in zip(evaluation.analyze_requests, evaluation.analyze_responses, strict=True):
         # As the engine does: an Analyze finding always belongs to the analyzed resource.
         violations.extend(violation(d, req.urn) for d in resp.diagnostics)
         rtype, name = where(req.urn)
@@ -240,7 +241,7 @@ def render_text(result: CheckResult) -> str:
         info = result.policies.get(name)
         description = info.description if info else ""
         levels = sorted({v.enforcement for v in found})
-        head = f"  [{'/'.join(l.upper() for l in levels)}] {name}"
+        head = f"  [{'/'.join(level.upper() for level in levels)}] {name}"
         if info and info.severity:
             head += f" (severity {info.severity})"
         lines.append("")

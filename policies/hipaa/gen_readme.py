@@ -21,6 +21,25 @@ from hipaa_pack import PACK_NAME, PACK_VERSION  # noqa: E402
 from hipaa_pack.catalog import CATALOG, DOMAINS, MAX_REMEDIATION_CHARS, REQUIREMENTS  # noqa: E402
 from hipaa_pack.factory import FRAMEWORK_NAME, FRAMEWORK_VERSION  # noqa: E402
 
+# The README's layout table: (path under policies/, its role).
+LAYOUT = (
+    ("hipaa/PulumiPolicy.yaml", "runtime and pack version (Python packs take their version only from here)"),
+    ("hipaa/__main__.py", "builds the `PolicyPack`; never imported (it blocks forever)"),
+    (
+        "hipaa/hipaa_pack/catalog.toml",
+        "the catalog: every control's wording, citations, severity, enforcement, remediation",
+    ),
+    ("hipaa/hipaa_pack/catalog.py", "loads and validates the catalog (`CATALOG`, `REQUIREMENTS`)"),
+    (
+        "hipaa/hipaa_pack/factory.py",
+        "the only place Pulumi policy metadata is built; adds type filtering, config defaults and exemptions",
+    ),
+    ("hipaa/hipaa_pack/exemptions.py", "parsing and semantics of exemptions"),
+    ("hipaa/hipaa_pack/props.py", "helpers for reading engine properties and joining stack resources"),
+    ("hipaa/hipaa_pack/checks/<control_id>.py", "one check per control: `CONTROL`, `validate`, `POLICY`"),
+)
+LAYOUT_ROWS = "\n".join(f"| `{path}` | {role} |" for path, role in LAYOUT)
+
 INTRO = f"""\
 # Policies
 
@@ -35,14 +54,7 @@ Run it with `pulumi preview --policy-pack policies/hipaa`, or offline with `quom
 
 | Path | Role |
 |---|---|
-| `hipaa/PulumiPolicy.yaml` | runtime and pack version (Python packs take their version only from here) |
-| `hipaa/__main__.py` | builds the `PolicyPack`; never imported (it blocks forever) |
-| `hipaa/hipaa_pack/catalog.toml` | the catalog: every control's wording, citations, severity, enforcement, remediation |
-| `hipaa/hipaa_pack/catalog.py` | loads and validates the catalog (`CATALOG`, `REQUIREMENTS`) |
-| `hipaa/hipaa_pack/factory.py` | the only place Pulumi policy metadata is built; adds type filtering, config defaults and exemptions |
-| `hipaa/hipaa_pack/exemptions.py` | parsing and semantics of exemptions |
-| `hipaa/hipaa_pack/props.py` | helpers for reading engine properties and joining stack resources |
-| `hipaa/hipaa_pack/checks/<control_id>.py` | one check per control: `CONTROL`, `validate`, `POLICY` |
+{LAYOUT_ROWS}
 
 ## Policy metadata
 

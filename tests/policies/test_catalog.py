@@ -240,7 +240,9 @@ def test_policy_metadata_comes_from_the_catalog():
         assert policy.framework.version == FRAMEWORK_VERSION
         assert policy.framework.reference == ", ".join(control.citations)
         assert policy.framework.specification == REQUIREMENTS[control.citations[0]].text
-        assert policy.tags == [f"hipaa:{c}" for c in control.citations] + [control.domain_slug] + list(control.resource_types)
+        assert policy.tags == [
+            *(f"hipaa:{c}" for c in control.citations), control.domain_slug, *control.resource_types
+        ]
         assert policy.remediation_steps == control.remediation
         assert policy.url == control.url
         assert "exemptions" in policy.config_schema.properties
@@ -368,7 +370,9 @@ def test_read_pack_version_fails_without_a_version_line(tmp_path):
 
 
 def test_pack_requirements_hold_only_the_runtime_pins():
-    lines = [l for l in (PACK_DIR / "requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
+    lines = [
+        line for line in (PACK_DIR / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")
+    ]
     assert lines == ["pulumi>=3.200,<4", "pulumi-policy>=1.21,<2"]
 
 

@@ -56,7 +56,8 @@ def test_no_config_means_no_exemptions():
     ([entry(resource="")],
      "policy 'key-rotation-enabled': exemptions[0].resource = '': expected a non-empty glob over resource name or URN"),
     ([{"resource": "x", "reason": "a long enough reason"}],
-     "policy 'key-rotation-enabled': exemptions[0]: missing field 'expires'; required fields are resource, reason, expires"),
+     "policy 'key-rotation-enabled': exemptions[0]: missing field 'expires'; "
+     "required fields are resource, reason, expires"),
     ([entry(owner="alice")],
      "policy 'key-rotation-enabled': exemptions[0].owner = 'alice': unknown field; "
      "allowed fields are control, resource, reason, expires"),
@@ -118,8 +119,9 @@ ROTATING = {"enableKeyRotation": True}
 NOT_ROTATING = {"enableKeyRotation": False}
 
 
-def key_args(props, name="legacy-audit", waivers=(entry(),)):
-    config = resolved_config(key_rotation_enabled.POLICY, {"exemptions": list(waivers)})
+def key_args(props, name="legacy-audit", waivers=None):
+    waivers = [entry()] if waivers is None else list(waivers)
+    config = resolved_config(key_rotation_enabled.POLICY, {"exemptions": waivers})
     return resource_args(KEY, props, name=name, config=config)
 
 
@@ -194,7 +196,8 @@ def test_stack_violation_on_an_exempted_resource_is_dropped_and_listed():
     outcome = run(enc_s3_sse_kms.POLICY, unencrypted_buckets("legacy-logs", "phi", waivers=[waiver]), today=JAN_15)
     assert outcome.violations == [(missing_sse("phi"), urn_for(BUCKET, "phi"))]
     assert outcome.not_applicable == (
-        f"legacy-logs: exempted until 2026-03-31: imported bucket, re-created in SEC-42 (waived: {missing_sse('legacy-logs')})")
+        "legacy-logs: exempted until 2026-03-31: imported bucket, re-created in SEC-42 "
+        f"(waived: {missing_sse('legacy-logs')})")
 
 
 def test_stack_exemption_matches_by_urn():
@@ -208,7 +211,10 @@ def test_expired_stack_exemption_is_reported_on_the_resource_and_the_finding_sta
     outcome = run(enc_s3_sse_kms.POLICY, unencrypted_buckets("legacy-logs", waivers=[entry()]),
                   today=datetime.date(2026, 4, 1))
     assert outcome.violations == [
-        ("exemption for legacy-logs expired on 2026-03-31: imported key, replaced in SEC-42", urn_for(BUCKET, "legacy-logs")),
+        (
+            "exemption for legacy-logs expired on 2026-03-31: imported key, replaced in SEC-42",
+            urn_for(BUCKET, "legacy-logs"),
+        ),
         (missing_sse("legacy-logs"), urn_for(BUCKET, "legacy-logs")),
     ]
     assert outcome.not_applicable is None

@@ -282,7 +282,9 @@ WORKLOADS = {
     "kubernetes:core/v1:Pod": {"spec": {"runtimeClassName": "gvisor"}},
     "kubernetes:apps/v1:Deployment": {"spec": {"template": {"spec": {"runtimeClassName": "gvisor"}}}},
     "kubernetes:batch/v1:Job": {"spec": {"template": {"spec": {"runtimeClassName": "gvisor"}}}},
-    "kubernetes:batch/v1:CronJob": {"spec": {"jobTemplate": {"spec": {"template": {"spec": {"runtimeClassName": "gvisor"}}}}}},
+    "kubernetes:batch/v1:CronJob": {
+        "spec": {"jobTemplate": {"spec": {"template": {"spec": {"runtimeClassName": "gvisor"}}}}}
+    },
 }
 
 

@@ -61,4 +61,4 @@ def test_reads_happen_where_the_checks_always_did_them():
     container, = Workload(deployment({"containers": [{"name": UNKNOWN_STRING_VALUE}]})).containers()
     assert container.kind == "containers"
     with pytest.raises(UnknownValueError):
-        container.where
+        _ = container.where

@@ -165,7 +165,9 @@ def test_session_starts_the_pack_like_the_cli_and_stops_it():
     assert log.config_schema == {"properties": {"minimumRetentionDays": {
         "type": "integer", "minimum": 1, "default": 365}}}
     assert info.policies["mini-kms-rotation"].enforcement == "advisory"
-    assert info.policies["mini-kms-rotation"].url == "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"
+    assert info.policies["mini-kms-rotation"].url == (
+        "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"
+    )
     residency = info.policies["mini-residency"]
     assert (residency.kind, residency.severity) == ("stack", "critical")
     assert residency.config_schema["required"] == ["allowedRegions"]
@@ -380,9 +382,17 @@ def test_remediate_level_rewrites_inputs_before_analysis(tmp_path, in_process):
     ev = run_pack(pack, reqs, lambda p: resolve_policy_config({"fix-rotation": "remediate"}, p),
                   in_process=in_process)
     assert [(r.policy, r.urn, dict(r.properties)) for r in ev.remediations] == [
-        ("fix-rotation", "urn:pulumi:s::quome-platform::aws:kms/key:Key::k", {"description": "x", "enableKeyRotation": True})]
+        (
+            "fix-rotation",
+            "urn:pulumi:s::quome-platform::aws:kms/key:Key::k",
+            {"description": "x", "enableKeyRotation": True},
+        )
+    ]
     assert [list(r.diagnostics) for r in ev.analyze_responses] == [[], [], []]
-    stack_props = {r.name: json_format.MessageToDict(r.properties) for r in reqs.stack_request(ev.analyze_requests).resources}
+    stack_props = {
+        r.name: json_format.MessageToDict(r.properties)
+        for r in reqs.stack_request(ev.analyze_requests).resources
+    }
     assert stack_props["k"] == {"description": "x", "enableKeyRotation": True}
 
     # Without the remediate level nothing is rewritten and both policies report the key.

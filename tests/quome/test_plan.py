@@ -85,7 +85,9 @@ def test_references_resolve_to_aws_shaped_values(tiny_project: Path):
     secret, version = document["resources"][1], document["resources"][2]
     # Secrets Manager ids are ARNs with a random six-character suffix after the name.
     assert version["inputs"]["secretId"] == document["outputs"]["secretArn"]
-    assert document["outputs"]["secretArn"].startswith("arn:aws:secretsmanager:us-east-1:111111111111:secret:quome/app-")
+    assert document["outputs"]["secretArn"].startswith(
+        "arn:aws:secretsmanager:us-east-1:111111111111:secret:quome/app-"
+    )
     assert len(document["outputs"]["secretArn"].rsplit("-", 1)[1]) == 6
     assert version["propertyDependencies"] == {"secretId": [secret["urn"]]}
     assert version["dependencies"] == [secret["urn"]]

@@ -171,7 +171,11 @@ def fixed_today(day: date) -> Iterator[None]:
     """Pin today() to `day` for the duration of the block (tests only)."""
     global _today_provider
     previous = _today_provider
-    _today_provider = lambda: day
+
+    def pinned() -> date:
+        return day
+
+    _today_provider = pinned
     try:
         yield
     finally:

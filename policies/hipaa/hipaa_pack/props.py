@@ -248,7 +248,9 @@ def parse_policy_document(value: Any) -> Optional[dict[str, Any]]:
         try:
             value = json.loads(value)
         except json.JSONDecodeError as e:
-            raise PolicyDocumentError(f"policy is not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+            raise PolicyDocumentError(
+                f"policy is not valid JSON ({e.msg} at line {e.lineno} column {e.colno})"
+            ) from None
     if not isinstance(value, Mapping):
         raise PolicyDocumentError(f"policy is a JSON {type(value).__name__}, not an object")
     return plain(value)

@@ -5,6 +5,7 @@ tainted for the org as well) and an untainted system pool, each on its own launc
 """
 import base64
 import gzip
+from types import MappingProxyType
 
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
@@ -75,7 +76,12 @@ def pool(name, labels, taints, user_data=GVISOR_USER_DATA, joined=True):
     return [FakeResource(LAUNCH_TEMPLATE, f"{name}-lt", template_props), group]
 
 
-def stack(selector=dict([SANDBOX]), tolerations=(toleration(*SANDBOX),), sandbox_taints=(taint(*SANDBOX),),
+SANDBOX_SELECTOR = MappingProxyType(dict([SANDBOX]))
+SANDBOX_TOLERATIONS = (toleration(*SANDBOX),)
+SANDBOX_TAINTS = (taint(*SANDBOX),)
+
+
+def stack(selector=SANDBOX_SELECTOR, tolerations=SANDBOX_TOLERATIONS, sandbox_taints=SANDBOX_TAINTS,
           sandbox_user_data=GVISOR_USER_DATA, sandbox_joined=True, acme_class=True,
           acme_user_data=GVISOR_USER_DATA, extra=()):
     resources = [
@@ -152,7 +158,8 @@ def test_fails_when_the_tolerations_do_not_tolerate_the_pool_taint():
     assert run(POLICY, stack(tolerations=[toleration(SANDBOX[0], "runc")])).messages == [
         "RuntimeClass 'gvisor': scheduling.tolerations [{\"effect\": \"NoSchedule\", \"key\": "
         "\"sandbox.quome.io/runtime\", \"operator\": \"Equal\", \"value\": \"runc\"}] tolerate the NO_SCHEDULE "
-        "and NO_EXECUTE taints of no NodeGroup its nodeSelector matches ('cluster-sandbox' [sandbox.quome.io/runtime=gvisor:"
+        "and NO_EXECUTE taints of no NodeGroup its nodeSelector matches "
+        "('cluster-sandbox' [sandbox.quome.io/runtime=gvisor:"
         "NO_SCHEDULE], 'acme-pool' [sandbox.quome.io/runtime=gvisor:NO_SCHEDULE, quome.io/organization=acme:"
         "NO_SCHEDULE]); required tolerations for the gVisor node group's taint"]
 

@@ -10,7 +10,10 @@ ADDON = "aws:eks/addon:Addon"
 CNI_URN = urn_for(ADDON, "cluster-vpc-cni")
 
 
-def stack(configuration_values=json.dumps({"enableNetworkPolicy": "true"}), with_cni=True, config=None):
+NETWORK_POLICY_ENABLED = json.dumps({"enableNetworkPolicy": "true"})
+
+
+def stack(configuration_values=NETWORK_POLICY_ENABLED, with_cni=True, config=None):
     resources = [FakeResource(ADDON, "cluster-coredns", {"addonName": "coredns", "clusterName": "quome-dev"})]
     if with_cni:
         props = {"addonName": "vpc-cni", "clusterName": "quome-dev"}

@@ -12,6 +12,7 @@ only where no property dependency answers the question (a literal id, or no refe
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Callable, Optional
 
 from pulumi_policy import PolicyResource, ReportViolation
@@ -55,7 +56,7 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
                                            route.props.get("destinationIpv6CidrBlock"))
         if not destination:
             continue
-        gateway = _internet_gateway(joined(route, "gatewayId"), igws, lambda: route.props.get("gatewayId"))
+        gateway = _internet_gateway(joined(route, "gatewayId"), igws, partial(route.props.get, "gatewayId"))
         if gateway:
             table = next((tables[urn] for urn in joined(route, "routeTableId") if urn in tables), None)
             igw_routes.append((table, destination, gateway, route))
@@ -71,7 +72,7 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
                 continue
             destination = _default_destination(entry.get("cidrBlock"), entry.get("ipv6CidrBlock"))
             if destination:
-                gateway = _internet_gateway(dependencies, igws, lambda: entry.get("gatewayId"))
+                gateway = _internet_gateway(dependencies, igws, partial(entry.get, "gatewayId"))
                 if gateway:
                     igw_routes.append((table, destination, gateway, table))
 

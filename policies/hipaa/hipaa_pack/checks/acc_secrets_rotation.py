@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Callable, Optional
 
 from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation
@@ -118,7 +119,7 @@ def max_interval_days(expression: str) -> Optional[float]:
             if day.month in months and runs_on(day)]
     if len(days) < 2:
         return None
-    gaps = [(later - earlier).days for earlier, later in zip(days, days[1:])]
+    gaps = [(later - earlier).days for earlier, later in pairwise(days)]
     return float(max(gaps))
 
 
