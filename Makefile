@@ -31,7 +31,9 @@ check: setup
 plan: setup
 	$(BIN)/python -m quome plan --stack $(STACK)
 
+# Lint first: a style or bug finding fails the job before the slower suite runs.
 test: setup tools
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
 bench: setup
