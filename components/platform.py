@@ -15,11 +15,28 @@ from components.audit_trail import AuditTrail, AuditTrailArgs, gather_delivery_g
 from components.backup import Backup, BackupArgs
 from components.cluster import Cluster, ClusterArgs
 from components.config import PlatformSpec
-from components.keys import Keys, KeysArgs, gather_grants
+from components.keys import GrantSource, Keys, KeysArgs, KeyUseGrant, gather_grants
 from components.network import Network, NetworkArgs
 from components.org_network_policies import NetworkPolicyInputs
 from components.organization import DedicatedPlacement, Organization, OrganizationArgs
 from components.providers import aws_provider
+
+KEY_GRANT_SOURCES: tuple[GrantSource, ...] = (
+    account_baseline.key_grants,
+    audit_trail.key_grants,
+    cluster.key_grants,
+    keys.key_grants,
+    network.key_grants,
+    organization.key_grants,
+    backup.key_grants,
+)
+"""Every module that publishes `key_grants(spec)`, one line each: the key component writes each key's
+only policy from all of them."""
+
+
+def platform_key_grants(spec: PlatformSpec) -> tuple[KeyUseGrant, ...]:
+    """All the grants the platform's keys carry for `spec` (tests build key policies from this too)."""
+    return gather_grants(spec, KEY_GRANT_SOURCES)
 
 
 class Platform(pulumi.ComponentResource):
@@ -35,22 +52,12 @@ class Platform(pulumi.ComponentResource):
         self.provider = aws_provider(f"{name}-aws", spec, opts=pulumi.ResourceOptions(parent=self))
 
         # --- section: keys and account baseline (components/keys.py, components/account_baseline.py)
-        # Modules that publish `key_grants(spec)`: one line each.
-        key_grant_sources = (
-            account_baseline.key_grants,
-            audit_trail.key_grants,
-            cluster.key_grants,
-            keys.key_grants,
-            network.key_grants,
-            organization.key_grants,
-            backup.key_grants,
-        )
         self.keys = Keys(
             f"{name}-keys",
             KeysArgs.from_spec(
                 spec,
                 cloudtrail_arn=audit_trail.trail_arn(spec.account_id, spec.region),
-                grants=gather_grants(spec, key_grant_sources),
+                grants=platform_key_grants(spec),
                 create_autoscaling_role=account_baseline.creates_autoscaling_role(spec),
                 protect=self.protect_stateful,
                 retain_logs_key=self.retain_locked_data,

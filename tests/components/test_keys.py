@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import account_baseline, audit_trail, backup, cluster, keys, network, organization
+from components import account_baseline, audit_trail, keys, organization
 from components.config import ConfigError
 from components.keys import (
     DELETION_WINDOW_DAYS,
@@ -26,6 +26,7 @@ from components.keys import (
     secret_arn_pattern,
     secrets_writer_grant,
 )
+from components.platform import platform_key_grants
 from components.providers import aws_provider
 from tests.harness import ACCOUNT, REGION, make_spec, of_type, one, policy_document, statement
 
@@ -335,18 +336,9 @@ def test_storage_key_lets_the_autoscaling_role_use_it_and_create_grants_for_aws_
 
 
 def platform_key_policy(key_name: str, **spec_overrides: Any) -> dict[str, Any]:
-    """A key's policy from every module that publishes grants, in components/platform.py's order."""
+    """A key's policy from every module that publishes grants (components/platform.py KEY_GRANT_SOURCES)."""
     spec = make_spec(**spec_overrides)
-    sources = (
-        account_baseline.key_grants,
-        audit_trail.key_grants,
-        cluster.key_grants,
-        keys.key_grants,
-        network.key_grants,
-        organization.key_grants,
-        backup.key_grants,
-    )
-    args = KeysArgs.from_spec(spec, cloudtrail_arn=TRAIL, grants=gather_grants(spec, sources))
+    args = KeysArgs.from_spec(spec, cloudtrail_arn=TRAIL, grants=platform_key_grants(spec))
     return key_policy(args, key_name)
 
 

@@ -16,9 +16,8 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
-from components import account_baseline, audit_trail, backup, cluster, keys, network
 from components.config import Quotas
-from components.keys import KeysArgs, KeyUseGrant, gather_grants, key_policy, org_key, secrets_writer_grant
+from components.keys import KeysArgs, KeyUseGrant, key_policy, org_key, secrets_writer_grant
 from components.node_pool import PoolScaling, SandboxNodePoolArgs
 from components.org_network_policies import POLICY_NAMES, NetworkPolicyInputs
 from components.org_rbac import ROLE_NAMES, ROLE_RULES
@@ -30,6 +29,7 @@ from components.organization import (
     limit_range_items,
     parse_quantity,
 )
+from components.platform import platform_key_grants
 from components.providers import aws_provider
 from tests.components.k8s_schema import manifest, schema_version, validate
 from tests.harness import ACCOUNT, REGION, build, make_spec, of_type, one, policy_document, statement
@@ -543,18 +543,9 @@ def test_key_grants_per_org_via_secretsmanager_and_ec2():
 
 
 def org_key_policy(org_id: str, **spec_overrides: Any) -> dict[str, Any]:
-    """The org key's policy from every module that publishes grants, in components/platform.py's order."""
+    """The org key's policy from every module that publishes grants (components/platform.py KEY_GRANT_SOURCES)."""
     spec = make_spec(**spec_overrides)
-    sources = (
-        account_baseline.key_grants,
-        audit_trail.key_grants,
-        cluster.key_grants,
-        keys.key_grants,
-        network.key_grants,
-        key_grants,
-        backup.key_grants,
-    )
-    grants = gather_grants(spec, sources)
+    grants = platform_key_grants(spec)
     trail = f"arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/quome-audit"
     args = KeysArgs.from_spec(spec, cloudtrail_arn=trail, grants=grants)
     return key_policy(args, org_key(org_id))
