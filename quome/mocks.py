@@ -27,6 +27,19 @@ ELB_SERVICE_ACCOUNTS = {
 }
 
 
+_DIRECTION_CODES = {
+    "north": "n", "south": "s", "east": "e", "west": "w", "central": "c",
+    "northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw",
+}
+
+
+def zone_id_prefix_of(region: str) -> str:
+    """The prefix of a region's availability-zone ids, as AWS writes them: use1 (us-east-1), euc1
+    (eu-central-1), apse2 (ap-southeast-2), so zone ids read like the real use1-az1."""
+    geography, direction, number = region.split("-")
+    return f"{geography}{_DIRECTION_CODES.get(direction, direction[:1])}{number}"
+
+
 def _short_hash(*parts: str, length: int = 8) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
@@ -138,7 +151,7 @@ class AwsLikeMocks(Mocks):
             return {"region": region, "name": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             letters = ("a", "b", "c")
-            zone_id_prefix = f"{self.region[:3]}{self.region.split('-')[1][:1]}{self.region[-1]}"
+            zone_id_prefix = zone_id_prefix_of(self.region)
             return {
                 "names": [f"{self.region}{letter}" for letter in letters],
                 "zoneIds": [f"{zone_id_prefix}-az{i + 1}" for i in range(3)],
