@@ -28,6 +28,9 @@ MIN_AUDIT_RETENTION_YEARS = 7
 # Org ids are embedded in AWS names with tight limits (IAM role names 64, S3 buckets 63, ALB target
 # groups 32 characters), so they stay short DNS-1123 labels.
 _ORG_ID = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+RESERVED_ORG_IDS: tuple[str, ...] = ("shared", "system")
+"""Pool names (components/node_pool.py SHARED_POOL, SYSTEM_POOL): an organization with such an id would
+label its dedicated nodes like the shared sandbox pool or the system pool, which admission trusts."""
 ORG_ID_MAX_LENGTH = 20
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,64}$")
@@ -89,6 +92,9 @@ class Organization(SpecModel):
                 f"must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending "
                 f"with a letter or digit) of at most {ORG_ID_MAX_LENGTH} characters"
             )
+        if value in RESERVED_ORG_IDS:
+            pools = ", ".join(RESERVED_ORG_IDS)
+            raise ValueError(f"is reserved for the platform's node pools ({pools}); choose another id")
         return value
 
     @property

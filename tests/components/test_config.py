@@ -141,6 +141,11 @@ ORG_ID_RULE = (
         (org(id="Acme_Health"), f'quome:organizations[0].id = "Acme_Health": {ORG_ID_RULE}'),
         (org(id="a" * 21), f'quome:organizations[0].id = "{"a" * 21}": {ORG_ID_RULE}'),
         (org(id="-acme"), f'quome:organizations[0].id = "-acme": {ORG_ID_RULE}'),
+        (
+            org(id="shared"),
+            'quome:organizations[0].id = "shared": '
+            "is reserved for the platform's node pools (shared, system); choose another id",
+        ),
         (org(tier="gold"), "quome:organizations[0].tier = \"gold\": Input should be 'standard' or 'enterprise'"),
         (
             org(quotas={"cpu": "lots"}),
@@ -332,3 +337,10 @@ def test_rejects_adopting_singletons_in_a_stack_that_does_not_own_the_baseline()
         "quome:adoptExisting.securityHub is set but quome:ownsAccountBaseline is false: only the stack that owns the "
         "account baseline creates (or adopts) the account singletons",
     ]
+
+
+def test_reserved_org_ids_are_the_node_pool_names():
+    from components.config import RESERVED_ORG_IDS
+    from components.node_pool import SHARED_POOL, SYSTEM_POOL
+
+    assert set(RESERVED_ORG_IDS) == {SHARED_POOL, SYSTEM_POOL}
