@@ -1,9 +1,10 @@
 """key-policy-least-privilege: no unpinned wildcard principal, no wildcard principal creating grants beyond
-grants for AWS resources, and an organization's key decrypts (or grants) only for its roles.
+grants for AWS resources, an organization's key decrypts (or grants) only for its roles, and it names the roles
+that create grants or EBS volumes with it.
 
 The compliant fixtures are the shapes components/keys.py writes: named administrators (CreateGrant only for
 AWS resources), and grants to the account root under kms:CallerAccount + kms:ViaService, narrowed to named
-roles by ArnEquals aws:PrincipalArn."""
+roles by ArnEquals aws:PrincipalArn (on an organization's key: its roles, the EBS CSI driver's and AWS Backup's)."""
 import json
 
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
@@ -19,6 +20,7 @@ ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/quome-deployer"
 BREAK_GLASS = f"arn:aws:iam::{ACCOUNT}:role/quome-break-glass"
 EBS_CSI = f"arn:aws:iam::{ACCOUNT}:role/quome-dev-ebs-csi"
+BACKUP = f"arn:aws:iam::{ACCOUNT}:role/quome-backup-us-east-1"
 ACME_WORKLOAD = f"arn:aws:iam::{ACCOUNT}:role/quome-acme-workload"
 ACME_WRITERS = [f"arn:aws:iam::{ACCOUNT}:role/quome-acme-owner", f"arn:aws:iam::{ACCOUNT}:role/quome-acme-admin"]
 SECRETS_MANAGER = "secretsmanager.us-east-1.amazonaws.com"
@@ -54,10 +56,20 @@ SECRETS_WRITERS = {
     "Action": ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], "Resource": "*",
     "Condition": {**SECRETS_CONDITION, "ArnEquals": {"aws:PrincipalArn": ACME_WRITERS}, "StringLike": {
         "kms:EncryptionContext:SecretARN": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:quome/acme/*"}}}
+SECRETS_WRITERS_DESCRIBE_KEY = {
+    "Sid": "SecretsManagerWritersDescribeKey", "Effect": "Allow", "Principal": {"AWS": ROOT},
+    "Action": ["kms:DescribeKey"], "Resource": "*",
+    "Condition": {**SECRETS_CONDITION, "ArnEquals": {"aws:PrincipalArn": ACME_WRITERS}}}
+# components/backup.py: the backup role restores an organization's EBS snapshots through EC2
+BACKUP_USE = {**EBS_USE, "Condition": {**EC2_CONDITION, "ArnEquals": {"aws:PrincipalArn": [BACKUP]}}}
+BACKUP_CREATE_GRANT = {**EBS_CREATE_GRANT, "Condition": {**BACKUP_USE["Condition"], **GRANT_FOR_AWS_RESOURCE}}
 PLATFORM_KEY = [ADMINISTRATION, ADMINISTRATION_CREATE_GRANT, EBS_USE, EBS_CREATE_GRANT, EBS_CSI_USE,
                 EBS_CSI_CREATE_GRANT]
-ORGANIZATION_KEY = [ADMINISTRATION, ADMINISTRATION_CREATE_GRANT, WORKLOAD_USE, SECRETS_WRITERS, EBS_CSI_USE,
-                    EBS_CSI_CREATE_GRANT]
+ORGANIZATION_KEY = [ADMINISTRATION, ADMINISTRATION_CREATE_GRANT, WORKLOAD_USE, SECRETS_WRITERS,
+                    SECRETS_WRITERS_DESCRIBE_KEY, EBS_CSI_USE, EBS_CSI_CREATE_GRANT, BACKUP_USE, BACKUP_CREATE_GRANT]
+ORG_EXTRA = len(ORGANIZATION_KEY)
+"""The index of the first statement a test adds to an organization's key."""
+ACME_KEY = "KMS key 'org-key' (organization acme)"
 
 # -- a wildcard principal pinned to the account (not written by keys.py, but allowed)
 PINNED_WILDCARD = {"Sid": "AnyoneOfTheAccount", "Effect": "Allow", "Principal": {"AWS": "*"},
@@ -313,7 +325,7 @@ def test_passes_when_a_principal_tag_condition_pins_decrypt_to_the_organization(
 def test_fails_when_every_principal_of_the_account_may_decrypt_an_organizations_key():
     statement = {**WORKLOAD_USE, "Condition": SECRETS_CONDITION}
     assert run(POLICY, org_key(statement)).messages == [
-        f"KMS key 'org-key' (organization acme): statement 6 ('UseViaSecretsmanager') allows kms:Decrypt (through "
+        f"{ACME_KEY}: statement {ORG_EXTRA} ('UseViaSecretsmanager') allows kms:Decrypt (through "
         f"[\"kms:Decrypt\", \"kms:DescribeKey\"]) to AWS '{ROOT}'; {ACME_REQUIRED}"]
 
 
@@ -323,7 +335,7 @@ def test_fails_when_the_principal_arn_names_a_role_of_another_organization():
     statement = {**WORKLOAD_USE, "Condition": {**SECRETS_CONDITION,
                                                "ArnEquals": {"aws:PrincipalArn": [ACME_WORKLOAD, other]}}}
     assert run(POLICY, org_key(statement)).messages == [
-        f"KMS key 'org-key' (organization acme): statement 6 ('UseViaSecretsmanager') allows kms:Decrypt (through "
+        f"{ACME_KEY}: statement {ORG_EXTRA} ('UseViaSecretsmanager') allows kms:Decrypt (through "
         f"[\"kms:Decrypt\", \"kms:DescribeKey\"]) to AWS '{ROOT}'; {ACME_REQUIRED}"]
 
 
@@ -331,21 +343,21 @@ def test_a_service_principal_is_not_one_of_the_organizations_roles():
     statement = {"Sid": "Logs", "Effect": "Allow", "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
                  "Action": ["kms:Encrypt", "kms:De*"], "Resource": "*"}
     assert run(POLICY, org_key(statement)).messages == [
-        "KMS key 'org-key' (organization acme): statement 6 ('Logs') allows kms:Decrypt (through [\"kms:Encrypt\", "
+        f"{ACME_KEY}: statement {ORG_EXTRA} ('Logs') allows kms:Decrypt (through [\"kms:Encrypt\", "
         f"\"kms:De*\"]) to Service 'logs.us-east-1.amazonaws.com'; {ACME_REQUIRED}"]
 
 
 def test_fails_when_the_account_may_create_any_grant_on_an_organizations_key():
     statement = {**EBS_CSI_CREATE_GRANT, "Condition": EBS_CSI_USE["Condition"]}
     assert run(POLICY, org_key(statement)).messages == [
-        f"KMS key 'org-key' (organization acme): statement 6 ('EbsCsiDriverVolumesCreateGrant') allows "
+        f"{ACME_KEY}: statement {ORG_EXTRA} ('EbsCsiDriverVolumesCreateGrant') allows "
         f"kms:CreateGrant (through 'kms:CreateGrant') to AWS '{ROOT}'; {ACME_GRANTS_REQUIRED}"]
 
 
 def test_fails_when_an_administrator_gets_create_grant_through_a_create_wildcard():
     statement = {**ADMINISTRATION, "Sid": "Admin", "Action": ["kms:Create*", "kms:Describe*"]}
     assert run(POLICY, org_key(statement)).messages == [
-        f"KMS key 'org-key' (organization acme): statement 6 ('Admin') allows kms:CreateGrant (through "
+        f"{ACME_KEY}: statement {ORG_EXTRA} ('Admin') allows kms:CreateGrant (through "
         f"[\"kms:Create*\", \"kms:Describe*\"]) to AWS '{DEPLOYER}', AWS '{BREAK_GLASS}'; {ACME_GRANTS_REQUIRED}"]
 
 
@@ -354,14 +366,14 @@ def test_kms_star_to_another_organizations_role_names_decrypt_and_create_grant()
     statement = {"Sid": "Everything", "Effect": "Allow", "Principal": {"AWS": [ACME_WORKLOAD, other]},
                  "Action": "kms:*", "Resource": "*"}
     assert run(POLICY, org_key(statement)).messages == [
-        f"KMS key 'org-key' (organization acme): statement 6 ('Everything') allows kms:Decrypt, kms:ReEncryptFrom, "
+        f"{ACME_KEY}: statement {ORG_EXTRA} ('Everything') allows kms:Decrypt, kms:ReEncryptFrom, "
         f"kms:CreateGrant "
         f"(through 'kms:*') to AWS '{other}'; {ACME_GRANTS_REQUIRED}"]
 
 
 def test_a_pinned_wildcard_is_still_outside_the_organization():
     assert run(POLICY, org_key(PINNED_WILDCARD)).messages == [
-        "KMS key 'org-key' (organization acme): statement 6 ('AnyoneOfTheAccount') allows kms:Decrypt (through "
+        f"{ACME_KEY}: statement {ORG_EXTRA} ('AnyoneOfTheAccount') allows kms:Decrypt (through "
         f"[\"kms:Encrypt\", \"kms:Decrypt\"]) to AWS '*'; {ACME_REQUIRED}"]
 
 
@@ -381,7 +393,7 @@ def test_re_encrypt_from_counts_as_decrypt_on_an_organizations_key():
     # ReEncrypt can move the org's data under a key the caller decrypts with.
     statement = {**EBS_CSI_USE, "Action": [*EBS_CSI_USE["Action"], "kms:ReEncryptFrom"]}
     assert run(POLICY, org_key(statement)).messages == [
-        f"KMS key 'org-key' (organization acme): statement 6 ('EbsCsiDriverVolumes') allows kms:ReEncryptFrom "
+        f"{ACME_KEY}: statement {ORG_EXTRA} ('EbsCsiDriverVolumes') allows kms:ReEncryptFrom "
         f"(through [\"kms:GenerateDataKeyWithoutPlaintext\", \"kms:ReEncryptTo\", \"kms:DescribeKey\", "
         f"\"kms:ReEncryptFrom\"]) to AWS '{ROOT}'; {ACME_REQUIRED}"]
 
@@ -390,5 +402,128 @@ def test_a_re_encrypt_wildcard_counts_as_decrypt_on_an_organizations_key():
     statement = {"Sid": "AutoScaling", "Effect": "Allow", "Principal": {"AWS": DEPLOYER},
                  "Action": ["kms:Encrypt", "kms:ReEncrypt*"], "Resource": "*"}
     assert run(POLICY, org_key(statement)).messages == [
-        f"KMS key 'org-key' (organization acme): statement 6 ('AutoScaling') allows kms:ReEncryptFrom (through "
+        f"{ACME_KEY}: statement {ORG_EXTRA} ('AutoScaling') allows kms:ReEncryptFrom (through "
         f"[\"kms:Encrypt\", \"kms:ReEncrypt*\"]) to AWS '{DEPLOYER}'; {ACME_REQUIRED}"]
+
+
+# -- rule 4: an organization's key names the roles that create grants (even for AWS resources) or EBS volumes
+
+NAMED_REQUIRED = ("required IAM role ARNs as Principal, or a condition ArnEquals or ArnLike on aws:PrincipalArn "
+                  "whose values are all role ARNs with no wildcard")
+EBS_USE_ACTIONS_TEXT = '["kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo", "kms:DescribeKey"]'
+
+
+def unnamed(sid, actions, through, principals):
+    return (f"{ACME_KEY}: statement {ORG_EXTRA} ('{sid}') allows {actions} (through {through}) to {principals} "
+            f"without naming its roles, so any principal it admits can have EC2 create or attach volumes under "
+            f"acme's key and read them; {NAMED_REQUIRED}")
+
+
+def backup_grant(principal_arn):
+    """The backup role's CreateGrant statement with its aws:PrincipalArn condition replaced."""
+    return {**BACKUP_CREATE_GRANT, "Sid": "Backup",
+            "Condition": {**EBS_CREATE_GRANT["Condition"], "ArnLike": {"aws:PrincipalArn": principal_arn}}}
+
+
+def test_the_account_root_creating_grants_for_aws_resources_must_name_its_roles():
+    # The reviewer's case: without ArnEquals, every principal of the account has EC2 attach the org's volumes.
+    statement = {**BACKUP_CREATE_GRANT, "Condition": EBS_CREATE_GRANT["Condition"]}
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("UseViaEc2CreateGrant", "kms:CreateGrant", "'kms:CreateGrant'", f"AWS '{ROOT}'")]
+
+
+def test_the_account_root_using_the_key_through_ec2_must_name_its_roles():
+    statement = {**BACKUP_USE, "Condition": EC2_CONDITION}
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("UseViaEc2", "kms:GenerateDataKeyWithoutPlaintext, kms:ReEncryptTo", EBS_USE_ACTIONS_TEXT,
+                f"AWS '{ROOT}'")]
+
+
+def test_the_account_root_may_create_grants_for_aws_resources_on_a_platform_key():
+    # Platform keys are not held to rule 4: EBS_CREATE_GRANT is already part of PLATFORM_KEY.
+    assert run(POLICY, platform_key({**EBS_CREATE_GRANT, "Sid": "Again"})).violations == []
+
+
+def test_a_pinned_wildcard_creating_grants_for_aws_resources_must_name_its_roles():
+    statement = {**PINNED_WILDCARD, "Action": "kms:CreateGrant",
+                 "Condition": {**PINNED_WILDCARD["Condition"], **GRANT_FOR_AWS_RESOURCE}}
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("AnyoneOfTheAccount", "kms:CreateGrant", "'kms:CreateGrant'", "AWS '*'")]
+
+
+def test_a_platform_role_as_principal_names_its_principal():
+    # Not one of acme's roles, and need not be: the EBS CSI driver's role is the platform's.
+    statement = {**BACKUP_CREATE_GRANT, "Sid": "Csi", "Principal": {"AWS": [EBS_CSI]},
+                 "Condition": GRANT_FOR_AWS_RESOURCE}
+    assert run(POLICY, org_key(statement)).violations == []
+
+
+def test_a_role_with_a_path_in_arn_like_names_its_principal():
+    role = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup"
+    assert run(POLICY, org_key(backup_grant([BACKUP, role]))).violations == []
+
+
+def test_a_principal_arn_with_a_wildcard_does_not_name_the_roles():
+    statement = backup_grant([BACKUP, f"arn:aws:iam::{ACCOUNT}:role/quome-*"])
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("Backup", "kms:CreateGrant", "'kms:CreateGrant'", f"AWS '{ROOT}'")]
+
+
+def test_a_principal_arn_with_a_single_character_wildcard_does_not_name_the_role():
+    statement = backup_grant(f"arn:aws:iam::{ACCOUNT}:role/quome-backup-us-east-?")
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("Backup", "kms:CreateGrant", "'kms:CreateGrant'", f"AWS '{ROOT}'")]
+
+
+def test_a_principal_arn_with_a_policy_variable_does_not_name_the_role():
+    statement = backup_grant(f"arn:aws:iam::{ACCOUNT}:role/${{aws:username}}")
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("Backup", "kms:CreateGrant", "'kms:CreateGrant'", f"AWS '{ROOT}'")]
+
+
+def test_a_principal_arn_naming_a_user_does_not_name_a_role():
+    statement = backup_grant(f"arn:aws:iam::{ACCOUNT}:user/alice")
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("Backup", "kms:CreateGrant", "'kms:CreateGrant'", f"AWS '{ROOT}'")]
+
+
+def test_string_equals_on_the_principal_arn_does_not_count_as_naming():
+    statement = {**BACKUP_CREATE_GRANT, "Sid": "Backup", "Condition": {
+        "StringEquals": {**EC2_CONDITION["StringEquals"], "aws:PrincipalArn": BACKUP}, **GRANT_FOR_AWS_RESOURCE}}
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("Backup", "kms:CreateGrant", "'kms:CreateGrant'", f"AWS '{ROOT}'")]
+
+
+def test_the_account_root_beside_a_role_in_principal_is_not_named():
+    statement = {**BACKUP_CREATE_GRANT, "Principal": {"AWS": [BACKUP, ROOT]},
+                 "Condition": EBS_CREATE_GRANT["Condition"]}
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("UseViaEc2CreateGrant", "kms:CreateGrant", "'kms:CreateGrant'", f"AWS '{ROOT}'")]
+
+
+def test_a_service_principal_creating_grants_for_aws_resources_is_not_a_named_role():
+    statement = {**BACKUP_CREATE_GRANT, "Principal": {"Service": "ec2.amazonaws.com"},
+                 "Condition": GRANT_FOR_AWS_RESOURCE}
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("UseViaEc2CreateGrant", "kms:CreateGrant", "'kms:CreateGrant'", "Service 'ec2.amazonaws.com'")]
+
+
+def test_a_principal_tag_condition_does_not_name_the_roles_that_create_grants():
+    statement = {**BACKUP_CREATE_GRANT, "Condition": {
+        "StringEquals": {**EC2_CONDITION["StringEquals"], "aws:PrincipalTag/quome:organization": "acme"},
+        **GRANT_FOR_AWS_RESOURCE}}
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("UseViaEc2CreateGrant", "kms:CreateGrant", "'kms:CreateGrant'", f"AWS '{ROOT}'")]
+
+
+def test_a_generate_data_key_wildcard_through_ec2_counts():
+    statement = {**BACKUP_USE, "Action": ["kms:GenerateDataKey*"], "Condition": EC2_CONDITION}
+    assert run(POLICY, org_key(statement)).messages == [
+        unnamed("UseViaEc2", "kms:GenerateDataKeyWithoutPlaintext", '["kms:GenerateDataKey*"]', f"AWS '{ROOT}'")]
+
+
+def test_create_grant_already_reported_as_reaching_outsiders_is_not_reported_twice():
+    statement = {**BACKUP_CREATE_GRANT, "Condition": EC2_CONDITION}
+    assert run(POLICY, org_key(statement)).messages == [
+        f"{ACME_KEY}: statement {ORG_EXTRA} ('UseViaEc2CreateGrant') allows kms:CreateGrant (through "
+        f"'kms:CreateGrant') to AWS '{ROOT}'; {ACME_GRANTS_REQUIRED}"]

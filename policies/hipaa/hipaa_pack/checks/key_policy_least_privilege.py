@@ -1,6 +1,7 @@
 """key-policy-least-privilege: key policies grant nothing to unconstrained wildcard principals, no wildcard
-principal may create grants beyond grants for AWS resources, and an organization's key lets only that
-organization's roles decrypt.
+principal may create grants beyond grants for AWS resources, an organization's key lets only that
+organization's roles decrypt, and an organization's key names the principals it lets create grants or EBS
+volumes (even grants for AWS resources).
 
 All rules read the key policy JSON (Key.policy or KeyPolicy.policy). The organization of a key is its
 `quome:organization` tag, which only the Key carries; a standalone KeyPolicy is held to the first two rules.
@@ -52,6 +53,16 @@ PIN_REQUIRED = ("a condition StringEquals, StringEqualsIgnoreCase or StringLike 
                 "aws:PrincipalOrgID to an organization id (o-...) or aws:PrincipalAccount or kms:CallerAccount to "
                 "12-digit account ids, with no wildcard (kms:ViaService, ...IfExists and ForAllValues: do not pin)")
 GRANT_FOR_AWS_RESOURCE = "Bool kms:GrantIsForAWSResource \"true\""
+# What a caller needs for EC2 to create or attach a volume under the key (components/organization.py
+# EBS_KEY_ACTIONS, without the harmless DescribeKey): EC2 then decrypts the volume's data key through its grant,
+# for whoever may attach it. Granted to every principal of the account, even only through EC2 and only for AWS
+# resources, they would let anyone restore or attach an organization's volumes and read them.
+NAMED_PRINCIPAL_ACTIONS = (CREATE_GRANT, "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptTo")
+# A concrete role: no ArnLike wildcard (* or ?) and no policy variable anywhere in it.
+CONCRETE_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[^*?$]+")
+NAMING_OPERATORS = ("ArnEquals", "ArnLike")
+NAMED_REQUIRED = ("IAM role ARNs as Principal, or a condition ArnEquals or ArnLike on aws:PrincipalArn whose values "
+                  "are all role ARNs with no wildcard")
 
 
 def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -100,6 +111,16 @@ def validate(args: ResourceValidationArgs, report_violation: ReportViolation) ->
                                  f"to {', '.join(outsiders)}; "
                                  f"required only {organization}'s roles (quome-{organization}-<role>) or a condition "
                                  f"aws:PrincipalTag/{ORGANIZATION_TAG} equal to '{organization}'{grants_note}", None)
+            # Actions already reported as reaching outsiders are not reported twice.
+            reported = decrypting if outsiders else []
+            unnamed_actions = [action for action in NAMED_PRINCIPAL_ACTIONS
+                               if action not in reported and allows_action(statement, action)]
+            unnamed = _unnamed_principals(statement) if unnamed_actions else []
+            if unnamed:
+                report_violation(f"{where}: {label} allows {', '.join(unnamed_actions)} (through "
+                                 f"{_actions(statement)}) to {', '.join(unnamed)} without naming its roles, so any "
+                                 f"principal it admits can have EC2 create or attach volumes under {organization}'s "
+                                 f"key and read them; required {NAMED_REQUIRED}", None)
 
 
 # ------------------------------------------------------------------------------------ statements
@@ -205,6 +226,41 @@ def _pinned_to_organization(condition: Any, organization: str) -> bool:
                 return True
             if key == "aws:principalarn" and operator in ARN_OPERATORS \
                     and all(isinstance(v, str) and role.match(v) for v in items):
+                return True
+    return False
+
+
+def _unnamed_principals(statement: Mapping[str, Any]) -> list[str]:
+    """The principals of an Allow statement not named as concrete roles ([] when all are, by its Principal or by
+    an aws:PrincipalArn condition). Which organization the roles belong to does not matter here: the EBS CSI
+    driver's and AWS Backup's roles are the platform's."""
+    if _names_roles(statement.get("Condition")):
+        return []
+    if "NotPrincipal" in statement:
+        return [f"every principal except {shown(statement['NotPrincipal'])}"]
+    principal = statement.get("Principal")
+    if not isinstance(principal, Mapping):
+        return [shown(principal)]
+    unnamed: list[str] = []
+    for kind, values in principal.items():
+        for value in as_list(values):
+            if kind != "AWS" or not isinstance(value, str) or not CONCRETE_ROLE_ARN.fullmatch(value):
+                unnamed.append(f"{kind} {shown(value)}")
+    return unnamed
+
+
+def _names_roles(condition: Any) -> bool:
+    """ArnEquals or ArnLike holds aws:PrincipalArn to concrete role ARNs (clauses are ANDed: one is enough)."""
+    if not isinstance(condition, Mapping):
+        return False
+    for operator in NAMING_OPERATORS:
+        clauses = condition.get(operator)
+        if not isinstance(clauses, Mapping):
+            continue
+        for key, values in clauses.items():
+            items = as_list(values)
+            if str(key).lower() == "aws:principalarn" and items \
+                    and all(isinstance(v, str) and CONCRETE_ROLE_ARN.fullmatch(v) for v in items):
                 return True
     return False
 
