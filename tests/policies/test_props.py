@@ -79,54 +79,116 @@ LOGGING, LOGGING_V2 = "aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggin
 LB, ALB = "aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"
 
 
-def _sink_stack(*extra, kind="s3-access-logs"):
-    return stack_args([FakeResource(BUCKET, "sink", {"tags": {"quome:log-sink": kind}}),
-                       FakeResource(BUCKET, "phi", {"tags": {}}), *extra])
+def _sink_stack(*extra, kind="s3-access-logs", sink_tags=None, sink_name="quome-sink", phi_tags=None):
+    tags = {"quome:log-sink": kind, **(sink_tags or {})}
+    return stack_args([FakeResource(BUCKET, "sink", {"bucket": sink_name, "tags": tags}),
+                       FakeResource(BUCKET, "phi", {"bucket": "quome-phi", "tags": phi_tags or {}}), *extra])
+
+
+def _verdict(args, name):
+    sinks = props.log_sinks(args)
+    bucket = next(r for r in args.resources if r.name == name)
+    return sinks.kind(bucket), sinks.refusal(bucket)
 
 
 def _sink_verdict(args):
-    sinks = props.log_sinks(args)
-    sink = next(r for r in args.resources if r.name == "sink")
-    return sinks.kind(sink), sinks.refusal(sink)
+    return _verdict(args, "sink")
 
 
-S3_NOT_DELIVERED = ("bucket 'sink': tag quome:log-sink is 's3-access-logs', but no BucketLogging of another bucket "
-                    "in this stack delivers to it; required one whose targetBucket is joined to it "
-                    "(target_bucket=<sink>.id) to be treated as a log sink")
-ALB_NOT_DELIVERED = ("bucket 'sink': tag quome:log-sink is 'alb-access-logs', but no load balancer in this stack "
-                     "delivers to it; required one with accessLogs.enabled true and accessLogs.bucket joined to it "
-                     "(bucket=<sink>.bucket) to be treated as a log sink")
+def _not_delivered(kind, bucket="sink"):
+    if kind == "s3-access-logs":
+        return (f"bucket '{bucket}': tag quome:log-sink is 's3-access-logs', but no BucketLogging of another bucket "
+                f"in this stack delivers to it; required one whose targetBucket is joined to it and equals its "
+                f"bucket name (target_bucket=<sink>.id; while unknown, joined to no other bucket) to be treated "
+                f"as a log sink")
+    return (f"bucket '{bucket}': tag quome:log-sink is 'alb-access-logs', but no load balancer in this stack "
+            f"delivers to it; required one with accessLogs.enabled true and accessLogs.bucket joined to it and "
+            f"equal to its bucket name (bucket=<sink>.bucket; while unknown, joined to no other bucket) to be "
+            f"treated as a log sink")
+
+
+S3_NOT_DELIVERED = _not_delivered("s3-access-logs")
+ALB_NOT_DELIVERED = _not_delivered("alb-access-logs")
+
+
+def _phi_logging(target="quome-sink", joined_to="sink", token=LOGGING):
+    return FakeResource(token, "phi-logging", {"targetBucket": target},
+                        property_dependencies={"bucket": "phi", "targetBucket": joined_to})
+
+
+def _edge(bucket="quome-sink", joined_to="sink", enabled=True, token=LB):
+    return FakeResource(token, "edge", {"accessLogs": {"enabled": enabled, "bucket": bucket, "prefix": "alb"}},
+                        property_dependencies={"accessLogs": joined_to} if joined_to else {})
 
 
 @pytest.mark.parametrize("token", [LOGGING, LOGGING_V2])
 def test_log_sinks_an_access_log_sink_needs_another_buckets_logging_joined_to_it(token):
-    delivered = FakeResource(token, "phi-logging", property_dependencies={"bucket": "phi", "targetBucket": "sink"})
-    assert _sink_verdict(_sink_stack(delivered)) == ("s3-access-logs", None)
+    assert _sink_verdict(_sink_stack(_phi_logging(token=token))) == ("s3-access-logs", None)
     literal = FakeResource(token, "phi-logging", {"targetBucket": "quome-sink"},
                            property_dependencies={"bucket": "phi"})
     assert _sink_verdict(_sink_stack(literal)) == (None, S3_NOT_DELIVERED)
-    itself = FakeResource(token, "sink-logging", property_dependencies={"bucket": "sink", "targetBucket": "sink"})
+    itself = FakeResource(token, "sink-logging", {"targetBucket": "quome-sink"},
+                          property_dependencies={"bucket": "sink", "targetBucket": "sink"})
     assert _sink_verdict(_sink_stack(itself)) == (None, S3_NOT_DELIVERED)
+
+
+def test_log_sinks_an_access_log_delivery_must_name_the_bucket_not_only_depend_on_it():
+    # targetBucket=Output.all(sink.id, phi.id).apply(lambda ids: ids[0]): joined to both, delivers to the sink.
+    both = _phi_logging(joined_to=["sink", "phi"])
+    args = _sink_stack(both, phi_tags={"quome:log-sink": "s3-access-logs"})
+    assert _verdict(args, "phi") == (None, _not_delivered("s3-access-logs", "phi"))
+    assert _sink_verdict(args) == ("s3-access-logs", None)
+    assert _sink_verdict(_sink_stack(_phi_logging(target="quome-other"))) == (None, S3_NOT_DELIVERED)
 
 
 @pytest.mark.parametrize("token", [LB, ALB])
 def test_log_sinks_an_alb_sink_needs_a_logging_load_balancer_joined_to_it(token):
-    def edge(enabled, joined=True):
-        return FakeResource(token, "edge", {"accessLogs": {"enabled": enabled, "bucket": "quome-sink"}},
-                            property_dependencies={"accessLogs": "sink"} if joined else {})
-
-    assert _sink_verdict(_sink_stack(edge("true"), kind="alb-access-logs")) == ("alb-access-logs", None)
-    assert _sink_verdict(_sink_stack(edge(False), kind="alb-access-logs")) == (None, ALB_NOT_DELIVERED)
-    assert _sink_verdict(_sink_stack(edge(True, joined=False), kind="alb-access-logs")) == (None, ALB_NOT_DELIVERED)
+    assert _sink_verdict(_sink_stack(_edge(enabled="true", token=token), kind="alb-access-logs")) == (
+        "alb-access-logs", None)
+    assert _sink_verdict(_sink_stack(_edge(enabled=False, token=token), kind="alb-access-logs")) == (
+        None, ALB_NOT_DELIVERED)
+    assert _sink_verdict(_sink_stack(_edge(joined_to=None, token=token), kind="alb-access-logs")) == (
+        None, ALB_NOT_DELIVERED)
     # Each kind needs its own delivery: S3 access logs do not make an ALB sink, nor the reverse.
-    s3_delivery = FakeResource(LOGGING, "phi-logging", property_dependencies={"bucket": "phi", "targetBucket": "sink"})
-    assert _sink_verdict(_sink_stack(s3_delivery, kind="alb-access-logs")) == (None, ALB_NOT_DELIVERED)
-    assert _sink_verdict(_sink_stack(edge(True))) == (None, S3_NOT_DELIVERED)
+    assert _sink_verdict(_sink_stack(_phi_logging(), kind="alb-access-logs")) == (None, ALB_NOT_DELIVERED)
+    assert _sink_verdict(_sink_stack(_edge(token=token))) == (None, S3_NOT_DELIVERED)
+
+
+def test_log_sinks_an_alb_delivery_must_name_the_bucket_not_only_depend_on_it():
+    # accessLogs={bucket: sink.bucket, prefix: phi.bucket}: the input depends on both, logs go to the sink.
+    args = _sink_stack(_edge(joined_to=["sink", "phi"]), kind="alb-access-logs",
+                       phi_tags={"quome:log-sink": "alb-access-logs"})
+    assert _verdict(args, "phi") == (None, _not_delivered("alb-access-logs", "phi"))
+    assert _sink_verdict(args) == ("alb-access-logs", None)
+
+
+@pytest.mark.parametrize("unknown", ["target", "name"])
+def test_log_sinks_while_unknown_the_delivery_must_be_built_from_this_bucket_alone(unknown):
+    target = UNKNOWN_STRING_VALUE if unknown == "target" else "quome-sink"
+    name = UNKNOWN_STRING_VALUE if unknown == "name" else "quome-sink"
+    alone = _sink_stack(_phi_logging(target=target), sink_name=name)
+    assert _sink_verdict(alone) == ("s3-access-logs", None)
+    with_phi = _sink_stack(_phi_logging(target=target, joined_to=["sink", "phi"]), sink_name=name)
+    assert _sink_verdict(with_phi) == (None, S3_NOT_DELIVERED)
+    # Other dependencies than buckets (a prefix from a random name, say) do not matter.
+    alb = _sink_stack(_edge(bucket=target, joined_to=["sink", "phi-logging"]), _phi_logging(),
+                      kind="alb-access-logs", sink_name=name)
+    assert _sink_verdict(alb) == ("alb-access-logs", None)
+
+
+def test_log_sinks_never_treats_an_audit_bucket_as_a_sink():
+    args = _sink_stack(_phi_logging(), sink_tags={"quome:purpose": "audit"})
+    assert _sink_verdict(args) == (None, "bucket 'sink': tag quome:log-sink is 's3-access-logs', but tag "
+                                         "quome:purpose is 'audit'; an audit bucket is never treated as a log sink "
+                                         "(its logs must be WORM and encrypted with a customer-managed key); "
+                                         "required no quome:log-sink tag on it")
+    # Another purpose, like the platform's own sink (quome:purpose s3-access-logs), changes nothing.
+    other = _sink_stack(_phi_logging(), sink_tags={"quome:purpose": "s3-access-logs"})
+    assert _sink_verdict(other) == ("s3-access-logs", None)
 
 
 def test_log_sinks_refuses_an_unknown_kind_and_ignores_untagged_buckets():
-    delivered = FakeResource(LOGGING, "phi-logging", property_dependencies={"bucket": "phi", "targetBucket": "sink"})
-    args = _sink_stack(delivered, kind="audit")
+    args = _sink_stack(_phi_logging(), kind="audit")
     assert _sink_verdict(args) == (None, "bucket 'sink': tag quome:log-sink is 'audit', not a known sink kind; "
                                          "required 's3-access-logs' or 'alb-access-logs' to be treated as a log sink")
     sinks = props.log_sinks(args)
@@ -138,8 +200,7 @@ def test_log_sinks_refuses_an_unknown_kind_and_ignores_untagged_buckets():
 def test_log_sinks_reads_no_load_balancer_when_no_bucket_claims_alb_logs():
     # An accessLogs unknown during preview must not stop the bucket checks of a stack without an ALB sink.
     unknown = FakeResource(LB, "edge", {"accessLogs": {"enabled": UNKNOWN_STRING_VALUE}})
-    delivered = FakeResource(LOGGING, "phi-logging", property_dependencies={"bucket": "phi", "targetBucket": "sink"})
-    assert _sink_verdict(_sink_stack(delivered, unknown)) == ("s3-access-logs", None)
+    assert _sink_verdict(_sink_stack(_phi_logging(), unknown)) == ("s3-access-logs", None)
 
 
 @pytest.mark.parametrize("reference, managed", [

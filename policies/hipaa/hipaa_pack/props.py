@@ -27,6 +27,7 @@ from pulumi_policy import (
     ResourceValidationArgs,
     StackValidationArgs,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 if TYPE_CHECKING:
     from .factory import StackArgs
@@ -337,18 +338,33 @@ class LogSinks:
         return self.refusals.get(bucket.urn)
 
 
-def log_sinks(args: StackValidationArgs) -> LogSinks:
-    """Which of the stack's tagged buckets are log sinks: those whose quome:log-sink tag is a known kind
-    AND that receive that kind of delivery in this stack, joined through property dependencies:
+# The tag aud-audit-bucket-object-lock's audit_buckets() reads: such a bucket holds audit logs, which must
+# be WORM, encrypted with our key and access-logged, so no quome:log-sink tag takes it out of those controls.
+_PURPOSE_TAG = "quome:purpose"
+_AUDIT_PURPOSE = "audit"
+_UNKNOWN = object()
+# Sink kind -> (the sender's input that joins it to the sink, the path of the delivered-to bucket name).
+_DELIVERY_INPUTS = {S3_ACCESS_LOG_SINK: ("targetBucket", "targetBucket"),
+                    ALB_ACCESS_LOG_SINK: ("accessLogs", "accessLogs.bucket")}
 
-      * s3-access-logs: a BucketLogging of another bucket whose targetBucket is joined to it (a sink
-        logging into itself proves nothing);
-      * alb-access-logs: a load balancer with accessLogs.enabled true whose accessLogs is joined to it
-        (property dependencies are per top-level input, so the join is on accessLogs, set from
-        access_logs.bucket).
+
+def log_sinks(args: StackValidationArgs) -> LogSinks:
+    """Which of the stack's tagged buckets are log sinks: those whose quome:log-sink tag is a known kind,
+    that are not audit buckets (tagged quome:purpose "audit"), AND that receive that kind of delivery in
+    this stack:
+
+      * s3-access-logs: a BucketLogging of another bucket whose targetBucket names it;
+      * alb-access-logs: a load balancer with accessLogs.enabled true whose accessLogs.bucket names it.
+
+    "Names it" means joined to it through property dependencies (property dependencies are per top-level
+    input, so the ALB join is on accessLogs) AND equal to its `bucket` name. A dependency alone proves
+    nothing: targetBucket=Output.all(sink.id, phi.id).apply(...) depends on both buckets but delivers
+    to one. While the value or the name is unknown (preview), the input must depend on this bucket and
+    no other bucket.
 
     Every other tagged bucket gets a refusal that names the tag value found and what is required.
     """
+    bucket_urns = {bucket.urn for bucket in resources_of(args, BUCKET_TOKENS)}
     deliveries: dict[str, dict[str, list[PolicyResource]]] = {}
 
     def delivered_to(kind: str) -> dict[str, list[PolicyResource]]:
@@ -356,11 +372,11 @@ def log_sinks(args: StackValidationArgs) -> LogSinks:
         # (one of them unknown during preview would stop every bucket check).
         if kind not in deliveries:
             if kind == S3_ACCESS_LOG_SINK:
-                deliveries[kind] = by_joined_urn(resources_of(args, BUCKET_LOGGING_TOKENS), "targetBucket")
+                senders = resources_of(args, BUCKET_LOGGING_TOKENS)
             else:
-                logging = [lb for lb in resources_of(args, LB_TOKENS)
+                senders = [lb for lb in resources_of(args, LB_TOKENS)
                            if as_bool(dig(lb.props, "accessLogs.enabled")) is True]
-                deliveries[kind] = by_joined_urn(logging, "accessLogs")
+            deliveries[kind] = by_joined_urn(senders, _DELIVERY_INPUTS[kind][0])
         return deliveries[kind]
 
     kinds: dict[str, str] = {}
@@ -370,22 +386,51 @@ def log_sinks(args: StackValidationArgs) -> LogSinks:
             continue
         kind = log_sink_kind(bucket.props)
         where = f"bucket '{bucket.name}': tag {LOG_SINK_TAG} is {shown(kind)}"
+        if tags(bucket.props).get(_PURPOSE_TAG) == _AUDIT_PURPOSE:
+            refusals[bucket.urn] = (f"{where}, but tag {_PURPOSE_TAG} is {_AUDIT_PURPOSE!r}; an audit bucket is "
+                                    f"never treated as a log sink (its logs must be WORM and encrypted with a "
+                                    f"customer-managed key); required no {LOG_SINK_TAG} tag on it")
+            continue
         if kind not in LOG_SINK_KINDS:
             known = " or ".join(repr(k) for k in LOG_SINK_KINDS)
             refusals[bucket.urn] = f"{where}, not a known sink kind; required {known} to be treated as a log sink"
             continue
-        senders = [r for r in delivered_to(kind).get(bucket.urn, []) if bucket.urn not in joined(r, "bucket")]
+        prop, value_path = _DELIVERY_INPUTS[kind]
+        senders = [sender for sender in delivered_to(kind).get(bucket.urn, [])
+                   if bucket.urn not in joined(sender, "bucket")
+                   and _names_bucket(sender, prop, value_path, bucket, bucket_urns)]
         if senders:
             kinds[bucket.urn] = kind
         elif kind == S3_ACCESS_LOG_SINK:
             refusals[bucket.urn] = (f"{where}, but no BucketLogging of another bucket in this stack delivers to it; "
-                                    f"required one whose targetBucket is joined to it (target_bucket=<sink>.id) "
-                                    f"to be treated as a log sink")
+                                    f"required one whose targetBucket is joined to it and equals its bucket name "
+                                    f"(target_bucket=<sink>.id; while unknown, joined to no other bucket) to be "
+                                    f"treated as a log sink")
         else:
             refusals[bucket.urn] = (f"{where}, but no load balancer in this stack delivers to it; required one with "
-                                    f"accessLogs.enabled true and accessLogs.bucket joined to it "
-                                    f"(bucket=<sink>.bucket) to be treated as a log sink")
+                                    f"accessLogs.enabled true and accessLogs.bucket joined to it and equal to its "
+                                    f"bucket name (bucket=<sink>.bucket; while unknown, joined to no other bucket) "
+                                    f"to be treated as a log sink")
     return LogSinks(kinds, refusals)
+
+
+def _names_bucket(sender: PolicyResource, prop: str, value_path: str, bucket: PolicyResource,
+                  bucket_urns: set[str]) -> bool:
+    """Whether the sender's delivered-to value (value_path, inside input `prop`) is `bucket`: equal to its
+    `bucket` name (S3 takes the name, and a bucket's id is its name), or, while either is unknown, `prop`
+    built from this bucket and no other."""
+    target, name = _read(sender.props, value_path), _read(bucket.props, "bucket")
+    if target is _UNKNOWN or name is _UNKNOWN:
+        return {urn for urn in joined(sender, prop) if urn in bucket_urns} == {bucket.urn}
+    return isinstance(target, str) and target == name
+
+
+def _read(props: Any, path: str) -> Any:
+    """dig(props, path), or _UNKNOWN when the value is unknown during preview."""
+    try:
+        return dig(props, path)
+    except UnknownValueError:
+        return _UNKNOWN
 
 
 def sole_companion(owner: PolicyResource, companions: Sequence[PolicyResource], where: str, kind: str,

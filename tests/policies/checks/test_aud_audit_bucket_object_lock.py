@@ -20,10 +20,6 @@ SINK_UNLOCKED = [
      "bucket is created)", SINK_URN),
     ("audit bucket 'access-logs' has no BucketObjectLockConfiguration; required one with "
      "rule.defaultRetention.mode COMPLIANCE for at least 2190 days", SINK_URN)]
-NO_ACCESS_LOG_DELIVERY = (
-    "bucket 'access-logs': tag quome:log-sink is 's3-access-logs', but no BucketLogging of another bucket in this "
-    "stack delivers to it; required one whose targetBucket is joined to it (target_bucket=<sink>.id) to be treated "
-    "as a log sink")
 
 
 def lock(mode="COMPLIANCE", years=7, days=None, name="audit-object-lock", bucket="audit", token=LOCK):
@@ -133,16 +129,46 @@ def access_log_sink(tags=None, name="access-logs", delivered=True):
     sink_tags = {"quome:log-sink": "s3-access-logs", "quome:purpose": "audit"} if tags is None else tags
     resources = [audit_bucket(tags=sink_tags, object_lock=None, name=name)]
     if delivered:
-        resources.append(FakeResource(LOGGING, "audit-access-logging", {"targetPrefix": "quome-audit/"},
+        resources.append(FakeResource(LOGGING, "audit-access-logging",
+                                      {"targetBucket": f"quome-{name}", "targetPrefix": "quome-audit/"},
                                       property_dependencies={"bucket": "audit", "targetBucket": name}))
     return resources
 
 
-def test_a_log_sink_that_receives_access_logs_is_not_applicable():
+def audit_sink_refused(kind):
+    return (f"bucket 'access-logs': tag quome:log-sink is '{kind}', but tag quome:purpose is 'audit'; an audit "
+            f"bucket is never treated as a log sink (its logs must be WORM and encrypted with a customer-managed "
+            f"key); required no quome:log-sink tag on it")
+
+
+def test_the_platforms_access_log_sink_is_no_audit_bucket():
+    # components/audit_trail.py tags its sink quome:purpose "s3-access-logs", so this control never sees it.
+    sink = access_log_sink(tags={"quome:log-sink": "s3-access-logs", "quome:purpose": "s3-access-logs"})
+    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *sink))
+    assert outcome.violations == [] and outcome.not_applicable is None
+
+
+def test_an_audit_bucket_that_receives_access_logs_is_still_held_to_the_lock():
+    # A throwaway bucket's BucketLogging into an audit bucket must not take the audit bucket out of WORM.
     outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *access_log_sink()))
-    assert outcome.violations == []
-    assert outcome.not_applicable == ("access-logs: log-sink bucket (s3-access-logs): AWS log delivery refuses a "
-                                      "default retention, so aud-log-retention holds its lifecycle")
+    assert outcome.not_applicable is None
+    assert outcome.violations == [(audit_sink_refused("s3-access-logs"), SINK_URN), *SINK_UNLOCKED]
+
+
+def test_an_audit_bucket_that_receives_alb_logs_is_still_held_to_the_lock():
+    sink = access_log_sink(tags={"quome:log-sink": "alb-access-logs", "quome:purpose": "audit"}, delivered=False)
+    logging_lb = FakeResource(LB, "edge", {"accessLogs": {"enabled": True, "bucket": "quome-access-logs"}},
+                              property_dependencies={"accessLogs": "access-logs"})
+    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *sink, logging_lb))
+    assert outcome.not_applicable is None
+    assert outcome.violations == [(audit_sink_refused("alb-access-logs"), SINK_URN), *SINK_UNLOCKED]
+
+
+def test_an_audit_bucket_with_an_unknown_log_sink_kind_is_held_to_the_lock():
+    sink = access_log_sink(tags={"quome:log-sink": "audit-logs", "quome:purpose": "audit"})
+    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *sink))
+    assert outcome.not_applicable is None
+    assert outcome.violations == [(audit_sink_refused("audit-logs"), SINK_URN), *SINK_UNLOCKED]
 
 
 def test_a_trail_destination_tagged_as_a_log_sink_is_held_to_the_lock():
@@ -154,51 +180,14 @@ def test_a_trail_destination_tagged_as_a_log_sink_is_held_to_the_lock():
         *SINK_UNLOCKED]
 
 
-def test_an_unknown_log_sink_kind_earns_no_exemption():
-    sink = access_log_sink(tags={"quome:log-sink": "audit-logs", "quome:purpose": "audit"})
-    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *sink))
+def test_a_trail_destination_without_the_audit_tag_is_held_to_the_lock_though_logs_are_delivered():
+    sink = access_log_sink(tags={"quome:log-sink": "s3-access-logs"})
+    outcome = run(POLICY, stack(audit_bucket(), lock(), *sink, trail(bucket="access-logs")))
     assert outcome.not_applicable is None
     assert outcome.violations == [
-        ("bucket 'access-logs': tag quome:log-sink is 'audit-logs', not a known sink kind; required "
-         "'s3-access-logs' or 'alb-access-logs' to be treated as a log sink", SINK_URN),
+        ("audit bucket 'access-logs': tag quome:log-sink is 's3-access-logs', but trail 'trail' writes to it; "
+         "required no quome:log-sink tag on a trail's bucket (the trail's logs must be WORM)", SINK_URN),
         *SINK_UNLOCKED]
-
-
-def test_a_log_sink_tag_on_a_bucket_nothing_delivers_to_earns_no_exemption():
-    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *access_log_sink(delivered=False)))
-    assert outcome.not_applicable is None
-    assert outcome.violations == [(NO_ACCESS_LOG_DELIVERY, SINK_URN), *SINK_UNLOCKED]
-
-
-def test_a_bucket_logging_into_itself_is_no_delivery():
-    self_logging = FakeResource(LOGGING, "sink-self-logging", {"targetPrefix": "self/"},
-                                property_dependencies={"bucket": "access-logs", "targetBucket": "access-logs"})
-    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *access_log_sink(delivered=False), self_logging))
-    assert outcome.not_applicable is None
-    assert outcome.violations == [(NO_ACCESS_LOG_DELIVERY, SINK_URN), *SINK_UNLOCKED]
-
-
-def test_an_alb_log_sink_needs_a_load_balancer_that_logs_into_it():
-    sink = access_log_sink(tags={"quome:log-sink": "alb-access-logs", "quome:purpose": "audit"}, delivered=False)
-    logging_lb = FakeResource(LB, "edge", {"accessLogs": {"enabled": True, "bucket": "quome-access-logs"}},
-                              property_dependencies={"accessLogs": "access-logs"})
-    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *sink, logging_lb))
-    assert outcome.violations == []
-    assert outcome.not_applicable == ("access-logs: log-sink bucket (alb-access-logs): AWS log delivery refuses a "
-                                      "default retention, so aud-log-retention holds its lifecycle")
-
-
-def test_an_alb_log_sink_whose_load_balancer_has_logging_off_earns_no_exemption():
-    sink = access_log_sink(tags={"quome:log-sink": "alb-access-logs", "quome:purpose": "audit"}, delivered=False)
-    silent_lb = FakeResource(LB, "edge", {"accessLogs": {"enabled": False, "bucket": "quome-access-logs"}},
-                             property_dependencies={"accessLogs": "access-logs"})
-    outcome = run(POLICY, stack(audit_bucket(), lock(), trail(), *sink, silent_lb))
-    assert outcome.not_applicable is None
-    assert outcome.messages == [
-        "bucket 'access-logs': tag quome:log-sink is 'alb-access-logs', but no load balancer in this stack delivers "
-        "to it; required one with accessLogs.enabled true and accessLogs.bucket joined to it (bucket=<sink>.bucket) "
-        "to be treated as a log sink",
-        *(message for message, _ in SINK_UNLOCKED)]
 
 
 def test_a_trail_writing_to_another_stacks_bucket_is_not_applicable():

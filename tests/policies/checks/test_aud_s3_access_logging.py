@@ -90,8 +90,8 @@ def test_a_log_sink_tag_on_a_bucket_nothing_delivers_to_is_reported_and_the_buck
     outcome = run(POLICY, stack(phi_tags={"quome:log-sink": "s3-access-logs"}))
     assert outcome.violations == [
         ("bucket 'phi': tag quome:log-sink is 's3-access-logs', but no BucketLogging of another bucket in this stack "
-         "delivers to it; required one whose targetBucket is joined to it (target_bucket=<sink>.id) to be treated "
-         "as a log sink", PHI_URN),
+         "delivers to it; required one whose targetBucket is joined to it and equals its bucket name "
+         "(target_bucket=<sink>.id; while unknown, joined to no other bucket) to be treated as a log sink", PHI_URN),
         (NO_LOGGING, PHI_URN)]
     assert outcome.not_applicable == SINK_NOT_APPLICABLE
 

@@ -106,7 +106,7 @@ SINK_TAGS = {"quome:log-sink": "s3-access-logs"}
 # The audit bucket's access logs delivered into 'phi', which makes a tagged 'phi' a real log sink.
 DELIVERY = [FakeResource(BUCKET, "audit", {"bucket": "quome-audit"}),
             FakeResource(SSE, "audit-sse", {"rules": [kms_rule()]}, property_dependencies={"bucket": "audit"}),
-            FakeResource(LOGGING, "audit-access-logging", {"targetPrefix": "quome-audit/"},
+            FakeResource(LOGGING, "audit-access-logging", {"targetBucket": "quome-phi", "targetPrefix": "quome-audit/"},
                          property_dependencies={"bucket": "audit", "targetBucket": "phi"})]
 
 
@@ -138,8 +138,18 @@ def test_a_log_sink_tag_on_a_bucket_nothing_delivers_to_is_reported_and_held_to_
     assert outcome.not_applicable is None
     assert outcome.violations == [
         ("bucket 'phi': tag quome:log-sink is 's3-access-logs', but no BucketLogging of another bucket in this stack "
-         "delivers to it; required one whose targetBucket is joined to it (target_bucket=<sink>.id) to be treated "
-         "as a log sink", PHI_URN),
+         "delivers to it; required one whose targetBucket is joined to it and equals its bucket name "
+         "(target_bucket=<sink>.id; while unknown, joined to no other bucket) to be treated as a log sink", PHI_URN),
+        ("bucket 'phi': sseAlgorithm is 'AES256'; required aws:kms or aws:kms:dsse", PHI_URN)]
+
+
+def test_an_audit_bucket_tagged_as_a_log_sink_is_reported_and_held_to_sse_kms_though_logs_are_delivered():
+    outcome = run(POLICY, stack(SSE_S3, bucket_tags={**SINK_TAGS, "quome:purpose": "audit"}, extra=DELIVERY))
+    assert outcome.not_applicable is None
+    assert outcome.violations == [
+        ("bucket 'phi': tag quome:log-sink is 's3-access-logs', but tag quome:purpose is 'audit'; an audit bucket "
+         "is never treated as a log sink (its logs must be WORM and encrypted with a customer-managed key); "
+         "required no quome:log-sink tag on it", PHI_URN),
         ("bucket 'phi': sseAlgorithm is 'AES256'; required aws:kms or aws:kms:dsse", PHI_URN)]
 
 
@@ -148,8 +158,8 @@ def test_an_alb_log_sink_tag_without_a_logging_load_balancer_is_reported_and_hel
     outcome = run(POLICY, stack(SSE_S3, bucket_tags={"quome:log-sink": "alb-access-logs"}, extra=[literal]))
     assert outcome.violations == [
         ("bucket 'phi': tag quome:log-sink is 'alb-access-logs', but no load balancer in this stack delivers to it; "
-         "required one with accessLogs.enabled true and accessLogs.bucket joined to it (bucket=<sink>.bucket) to be "
-         "treated as a log sink", PHI_URN),
+         "required one with accessLogs.enabled true and accessLogs.bucket joined to it and equal to its bucket name "
+         "(bucket=<sink>.bucket; while unknown, joined to no other bucket) to be treated as a log sink", PHI_URN),
         ("bucket 'phi': sseAlgorithm is 'AES256'; required aws:kms or aws:kms:dsse", PHI_URN)]
 
 

@@ -4,9 +4,11 @@ retention period.
 Audit-log buckets are those a trail writes to (joined through the trail's s3BucketName) and those
 tagged quome:purpose "audit". The lock configuration is a separate resource joined through `bucket`.
 
-A log sink (props.log_sinks: a known quome:log-sink kind that the stack really delivers to) is exempt,
-because AWS log delivery refuses a bucket with a default retention. A trail's destination never is:
-the trail's logs must be WORM whatever the bucket's tags say.
+An audit bucket is never a log sink, whatever its quome:log-sink tag says: its logs must be WORM, and
+AWS log delivery refuses a bucket with a default retention, so a sink lives outside this control (the
+platform's access-log bucket is tagged quome:purpose "s3-access-logs"). The tag fails on a trail's
+destination (reported here) and on a bucket tagged quome:purpose "audit" (props.log_sinks refuses it, and
+enc-s3-sse-kms and aud-s3-access-logging report the same refusal).
 """
 from __future__ import annotations
 
@@ -84,12 +86,8 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
                                  f"{shown(log_sink_kind(bucket.props))}, but trail {names} writes to it; required "
                                  f"no {LOG_SINK_TAG} tag on a trail's bucket (the trail's logs must be WORM)",
                                  bucket.urn)
-            elif sinks.kind(bucket):
-                # S3 server access-log delivery refuses a bucket with a default retention.
-                args.not_applicable_to(bucket, f"log-sink bucket ({sinks.kind(bucket)}): AWS log delivery refuses "
-                                               f"a default retention, so aud-log-retention holds its lifecycle")
-                continue
             else:
+                # Not a trail's bucket, so tagged quome:purpose audit, which log_sinks() always refuses.
                 report_violation(sinks.refusal(bucket), bucket.urn)
         _check_bucket(bucket, locks_by_bucket.get(bucket.urn, []), minimum, report_violation)
 
