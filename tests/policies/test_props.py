@@ -187,6 +187,15 @@ def test_log_sinks_never_treats_an_audit_bucket_as_a_sink():
     assert _sink_verdict(other) == ("s3-access-logs", None)
 
 
+def test_log_sinks_never_treats_a_trails_destination_as_a_sink():
+    trail = FakeResource("aws:cloudtrail/trail:Trail", "trail", {"s3BucketName": "quome-sink"},
+                         property_dependencies={"s3BucketName": "sink"})
+    assert _sink_verdict(_sink_stack(_phi_logging(), trail)) == (
+        None, "bucket 'sink': tag quome:log-sink is 's3-access-logs', but a CloudTrail trail writes to it; a "
+              "trail's bucket is never treated as a log sink (its logs must be WORM and encrypted with a "
+              "customer-managed key); required no quome:log-sink tag on it")
+
+
 def test_log_sinks_refuses_an_unknown_kind_and_ignores_untagged_buckets():
     args = _sink_stack(_phi_logging(), kind="audit")
     assert _sink_verdict(args) == (None, "bucket 'sink': tag quome:log-sink is 'audit', not a known sink kind; "

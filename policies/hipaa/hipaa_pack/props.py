@@ -342,6 +342,8 @@ class LogSinks:
 # be WORM, encrypted with our key and access-logged, so no quome:log-sink tag takes it out of those controls.
 _PURPOSE_TAG = "quome:purpose"
 _AUDIT_PURPOSE = "audit"
+# cloudtrail.TRAIL_TOKEN; that module imports this one.
+_TRAIL_TOKEN = "aws:cloudtrail/trail:Trail"
 _UNKNOWN = object()
 # Sink kind -> (the sender's input that joins it to the sink, the path of the delivered-to bucket name).
 _DELIVERY_INPUTS = {S3_ACCESS_LOG_SINK: ("targetBucket", "targetBucket"),
@@ -350,8 +352,8 @@ _DELIVERY_INPUTS = {S3_ACCESS_LOG_SINK: ("targetBucket", "targetBucket"),
 
 def log_sinks(args: StackValidationArgs) -> LogSinks:
     """Which of the stack's tagged buckets are log sinks: those whose quome:log-sink tag is a known kind,
-    that are not audit buckets (tagged quome:purpose "audit"), AND that receive that kind of delivery in
-    this stack:
+    that are not audit buckets (tagged quome:purpose "audit", or a CloudTrail trail's destination), AND
+    that receive that kind of delivery in this stack:
 
       * s3-access-logs: a BucketLogging of another bucket whose targetBucket names it;
       * alb-access-logs: a load balancer with accessLogs.enabled true whose accessLogs.bucket names it.
@@ -365,6 +367,7 @@ def log_sinks(args: StackValidationArgs) -> LogSinks:
     Every other tagged bucket gets a refusal that names the tag value found and what is required.
     """
     bucket_urns = {bucket.urn for bucket in resources_of(args, BUCKET_TOKENS)}
+    trail_destinations = {urn for trail in resources_of(args, _TRAIL_TOKEN) for urn in joined(trail, "s3BucketName")}
     deliveries: dict[str, dict[str, list[PolicyResource]]] = {}
 
     def delivered_to(kind: str) -> dict[str, list[PolicyResource]]:
@@ -389,6 +392,11 @@ def log_sinks(args: StackValidationArgs) -> LogSinks:
         if tags(bucket.props).get(_PURPOSE_TAG) == _AUDIT_PURPOSE:
             refusals[bucket.urn] = (f"{where}, but tag {_PURPOSE_TAG} is {_AUDIT_PURPOSE!r}; an audit bucket is "
                                     f"never treated as a log sink (its logs must be WORM and encrypted with a "
+                                    f"customer-managed key); required no {LOG_SINK_TAG} tag on it")
+            continue
+        if bucket.urn in trail_destinations:
+            refusals[bucket.urn] = (f"{where}, but a CloudTrail trail writes to it; a trail's bucket is never "
+                                    f"treated as a log sink (its logs must be WORM and encrypted with a "
                                     f"customer-managed key); required no {LOG_SINK_TAG} tag on it")
             continue
         if kind not in LOG_SINK_KINDS:
