@@ -2,12 +2,13 @@
 import copy
 
 import pytest
+from pulumi_policy import PolicyProviderResource
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from hipaa_pack.checks.avl_backup_plan import POLICY
 from quome.check import check_plan
 from quome.plan import plan_stack
-from tests.policies.fakes import FakeResource, resolved_config, run, stack_args, urn_for
+from tests.policies.fakes import FakeResource, engine_props, resolved_config, run, stack_args, urn_for
 
 PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"
@@ -116,7 +117,8 @@ def test_not_applicable_without_data_stores():
 # components/backup.py and components/cluster_k8s.py as the engine sends them (`quome plan --stack dev --json`):
 # StorageClasses tag their volumes through tagSpecification_1, one Selection takes the tagged EBS volumes of
 # the account and region by conditions.stringEquals. kmsKeyId and planId are other resources' outputs, unknown
-# during preview: the check must reach its verdict without them.
+# during preview: the check must reach its verdict without them. Every resource has the stack's aws provider
+# (region us-east-1, allowedAccountIds JSON-encoded as the engine sends provider inputs).
 
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 VOLUMES = "arn:aws:ec2:us-east-1:111111111111:volume/*"
@@ -125,9 +127,9 @@ DAILY = rule("daily", "cron(0 5 ? * * *)", 35)
 MONTHLY = rule("monthly", "cron(0 5 1 * ? *)", 365)
 TAGGED_REQUIRED = ("required its volumes tagged through a tagSpecification_N parameter 'key=value' that a Selection "
                    "matches (selectionTags STRINGEQUALS key and value, or conditions.stringEquals "
-                   "'aws:ResourceTag/key' and value) with resources covering EBS volumes ('arn:aws:ec2:*:*:volume/*'), "
-                   "of a plan with a rule scheduled at least daily and lifecycle.deleteAfter of at least 35 days "
-                   "(minRetentionDays)")
+                   "'aws:ResourceTag/key' and value) with resources covering the EBS volumes of its region and "
+                   "account ('arn:aws:ec2:*:*:volume/*'), of a plan with a rule scheduled at least daily and "
+                   "lifecycle.deleteAfter of at least 35 days (minRetentionDays)")
 ORG_CLASS = "quome-dev-org-acme-health-storage-class"
 
 
@@ -143,9 +145,18 @@ def storage_class(name, class_name, provisioner="ebs.csi.aws.com", tag="quome.io
         "volumeBindingMode": "WaitForFirstConsumer", "allowVolumeExpansion": True})
 
 
+PROVIDER = {"region": "us-east-1", "allowedAccountIds": '["111111111111"]', "skipRegionValidation": "true"}
+
+
+def aws_provider(props):
+    return PolicyProviderResource("pulumi:providers:aws", engine_props(props),
+                                  urn_for("pulumi:providers:aws", "quome-dev-aws"), "quome-dev-aws")
+
+
 def platform(*rules, org_tag="quome.io/backup=daily", provisioner="ebs.csi.aws.com", selection=None, planned=True,
-             extra=()):
-    """The dev stack's backup resources; `selection` replaces keys of the Selection's properties."""
+             extra=(), provider=None):
+    """The dev stack's backup resources; `selection` replaces keys of the Selection's properties, `provider`
+    keys of its aws provider's (None drops the key)."""
     body = {"name": "quome-tagged-ebs-volumes", "planId": UNKNOWN_STRING_VALUE,
             "iamRoleArn": "arn:aws:iam::111111111111:role/quome-backup-us-east-1",
             "resources": [VOLUMES], "conditions": [{"stringEquals": [BACKUP_CONDITION]}]}
@@ -160,7 +171,11 @@ def platform(*rules, org_tag="quome.io/backup=daily", provisioner="ebs.csi.aws.c
                      property_dependencies={"planId": "quome-dev-backup-plan"} if planned else {}),
         *extra,
     ]
-    return stack_args(resources, config=resolved_config(POLICY))
+    args = stack_args(resources, config=resolved_config(POLICY))
+    provider_props = {key: value for key, value in {**PROVIDER, **(provider or {})}.items() if value is not None}
+    for resource in args.resources:
+        resource.provider = aws_provider(provider_props)
+    return args
 
 
 def org_violation(outcome, problem):
@@ -243,6 +258,91 @@ def test_resources_that_cover_every_volume_pass(pattern):
                                      "arn:aws:ec2:*:*:volume/vol-0123456789abcdef0"])
 def test_resources_covering_only_some_volumes_or_others_fail(pattern):
     assert len(run(POLICY, platform(selection={"resources": [pattern]})).violations) == 2
+
+
+def elsewhere(pattern, region_required="'*' or 'us-east-1', the Selection's region",
+              account_required="'*' or '111111111111', the account of its iamRoleArn "
+                               "'arn:aws:iam::111111111111:role/quome-backup-us-east-1'"):
+    return ("StorageClass 'org-acme-health-ebs' tags its EBS volumes 'quome.io/backup=daily', which no backup "
+            f"Selection selects (Selection 'quome-dev-backup-selection' matches its tags, but resources '{pattern}' "
+            "does not cover the EBS volumes of its own region and account (required region segment "
+            f"{region_required} and account segment {account_required})); {TAGGED_REQUIRED}")
+
+
+@pytest.mark.parametrize("pattern", ["arn:aws:ec2:eu-west-1:111111111111:volume/*",
+                                     "arn:aws:ec2:us-east-1:999999999999:volume/*",
+                                     "arn:aws:ec2:eu-west-1:999999999999:volume/*", "arn:aws:ec2:eu-*"])
+def test_fails_when_resources_cover_the_volumes_of_another_region_or_account(pattern):
+    outcome = run(POLICY, platform(selection={"resources": [pattern]}))
+    assert outcome.messages[1] == elsewhere(pattern)
+    assert len(outcome.violations) == 2
+
+
+def test_the_selections_own_region_input_overrides_its_providers():
+    outcome = run(POLICY, platform(selection={"region": "eu-west-1"}))
+    assert outcome.messages[1] == elsewhere(VOLUMES, region_required="'*' or 'eu-west-1', the Selection's region")
+
+
+def test_an_unknown_region_is_only_covered_by_a_wildcard():
+    outcome = run(POLICY, platform(provider={"region": None}))
+    assert outcome.messages[1] == elsewhere(
+        VOLUMES, region_required="'*', since the Selection's region is not known (no region input, no provider "
+                                 "region)")
+    wildcard_region = {"resources": ["arn:aws:ec2:*:111111111111:volume/*"]}
+    assert run(POLICY, platform(provider={"region": None}, selection=wildcard_region)).violations == []
+
+
+def test_the_account_comes_from_the_providers_single_allowed_account_when_the_role_arn_is_unknown():
+    outcome = run(POLICY, platform(selection={"iamRoleArn": UNKNOWN_STRING_VALUE}))
+    assert outcome.violations == [] and outcome.unknown is None
+
+
+def test_an_unknown_account_is_only_covered_by_a_wildcard():
+    unknown_account = {"iamRoleArn": UNKNOWN_STRING_VALUE}
+    outcome = run(POLICY, platform(selection=unknown_account, provider={"allowedAccountIds": None}))
+    assert outcome.messages[1] == elsewhere(
+        VOLUMES, account_required="'*', since the Selection's account is not known (no iamRoleArn account, no "
+                                  "single provider allowedAccountIds)")
+    wildcard_account = {**unknown_account, "resources": ["arn:aws:ec2:us-east-1:*:volume/*"]}
+    assert run(POLICY, platform(selection=wildcard_account, provider={"allowedAccountIds": None})).violations == []
+
+
+def test_not_resources_of_another_region_or_account_leave_the_selection_whole():
+    others = ["arn:aws:ec2:eu-west-1:*:volume/*", "arn:aws:ec2:*:999999999999:volume/*"]
+    assert run(POLICY, platform(selection={"notResources": others})).violations == []
+
+
+def test_not_resources_of_the_selections_region_and_account_exclude_its_volumes():
+    outcome = run(POLICY, platform(selection={"notResources": [VOLUMES]}))
+    assert outcome.messages[1] == (
+        "StorageClass 'org-acme-health-ebs' tags its EBS volumes 'quome.io/backup=daily', which no backup Selection "
+        f"selects (Selection 'quome-dev-backup-selection' matches its tags, but notResources [\"{VOLUMES}\"] can "
+        f"exclude EBS volumes); {TAGGED_REQUIRED}")
+
+
+def test_an_unknown_resources_entry_is_skipped_when_a_known_one_covers_the_volumes():
+    outcome = run(POLICY, platform(selection={"resources": [UNKNOWN_STRING_VALUE, "arn:aws:ec2:*:*:volume/*"]}))
+    assert outcome.violations == [] and outcome.unknown is None
+
+
+def test_an_unknown_resources_entry_leaves_the_check_undecided_when_no_known_one_covers():
+    outcome = run(POLICY, platform(selection={"resources": [UNKNOWN_STRING_VALUE, "arn:aws:rds:*:*:db:*"]}))
+    assert outcome.violations == []
+    assert outcome.unknown == "string value at .resources.0 can't be known during preview"
+
+
+def test_an_unknown_not_resources_entry_leaves_the_check_undecided():
+    outcome = run(POLICY, platform(selection={"notResources": [UNKNOWN_STRING_VALUE]}))
+    assert outcome.violations == []
+    assert outcome.unknown == "string value at .notResources.0 can't be known during preview"
+
+
+def test_an_undecidable_selection_is_skipped_when_another_takes_the_volumes():
+    undecidable = FakeResource(SELECTION, "preview-selection", {"planId": UNKNOWN_STRING_VALUE,
+                                                                "resources": [UNKNOWN_STRING_VALUE]},
+                               property_dependencies={"planId": "quome-dev-backup-plan"})
+    outcome = run(POLICY, platform(extra=[undecidable]))
+    assert outcome.violations == [] and outcome.unknown is None
 
 
 def test_not_resources_that_cannot_match_a_volume_leave_the_selection_whole():

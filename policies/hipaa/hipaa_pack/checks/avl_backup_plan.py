@@ -17,9 +17,14 @@ How a Selection is read (AWS Backup semantics, so a pass means AWS really select
   * `selectionTags` (ListOfTags, type STRINGEQUALS, bare tag key) are OR'ed; `conditions` are AND'ed, and
     a condition on a key the class does not set cannot be proven (the driver adds its own tags, never
     ours). A Selection with both is taken to need both, which never selects more than AWS does.
-  * `resources` must cover every EBS volume ("*", "arn:aws:ec2:*:*:volume/*" or an account/region form):
-    without a resource type AWS Backup falls back on the region's service opt-in, which the stack does not
-    show. A `notResources` entry that can match an EBS volume ARN may exclude the class's volumes.
+  * `resources` must cover every EBS volume of the Selection's region and account ("*",
+    "arn:aws:ec2:*:*:volume/*" or "arn:aws:ec2:<region>:<account>:volume/*"): without a resource type AWS
+    Backup falls back on the region's service opt-in, which the stack does not show. The region is the
+    Selection's own `region` input, else its provider's; the account is that of its iamRoleArn, else the
+    one account its provider's allowedAccountIds allows. What is not known (preview) is only met by a '*'
+    segment. A `notResources` entry that can match such a volume ARN may exclude the class's volumes.
+  * an entry unknown during preview is skipped when a known one already decides; otherwise the check
+    cannot run (the analyzer's advisory "can't run during preview"), never a guessed verdict.
   * the Selection belongs to a Plan through planId (property dependency).
 
 A plan qualifies through one rule meeting both the schedule and the retention. Copy actions are
@@ -27,11 +32,13 @@ res-region-allowlist's business.
 """
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional
 
 from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation
+from pulumi_policy.proxy import UnknownValueError
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
@@ -59,10 +66,14 @@ RESOURCE_TAG_PREFIX = "aws:ResourceTag/"
 SELECTION_TAG_TYPE = "STRINGEQUALS"
 MAX_SCHEDULE_DAYS = 1
 
-# The five segments of an EBS volume ARN before its resource ("volume/vol-..."); None takes any value:
-# partition, region and account vary by stack.
-_VOLUME_ARN_PREFIX = ("arn", None, "ec2", None, None)
+# The five segments of an EBS volume ARN before its resource ("volume/vol-..."): arn, partition, ec2,
+# region, account. The partition varies by stack and is not checked (ANY); an unknown region or account
+# is UNKNOWN: a pattern covers it only with '*', and may match it with anything.
+ANY = "<any>"
+UNKNOWN = "<unknown>"
+ARN_SEGMENTS = 5
 VOLUME_RESOURCE = "volume/"
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 CONFIG_SCHEMA = PolicyConfigSchema(properties={
     "minRetentionDays": {
@@ -114,9 +125,10 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
 
     tagged_required = (f"required its volumes tagged through a tagSpecification_N parameter 'key=value' that a "
                        f"Selection matches (selectionTags {SELECTION_TAG_TYPE} key and value, or "
-                       f"conditions.stringEquals '{RESOURCE_TAG_PREFIX}key' and value) with resources covering EBS "
-                       f"volumes ('arn:aws:ec2:*:*:volume/*'), of a plan with a rule scheduled at least daily and "
-                       f"lifecycle.deleteAfter of at least {min_days} days (minRetentionDays)")
+                       f"conditions.stringEquals '{RESOURCE_TAG_PREFIX}key' and value) with resources covering the "
+                       f"EBS volumes of its region and account ('arn:aws:ec2:*:*:volume/*'), of a plan with a rule "
+                       f"scheduled at least daily and lifecycle.deleteAfter of at least {min_days} days "
+                       f"(minRetentionDays)")
     for storage_class in storage_classes:
         problem = _storage_class_problem(storage_class, all_selections, plans, shortfalls)
         if problem:
@@ -154,12 +166,20 @@ def _storage_class_problem(storage_class: PolicyResource, selections: list[Polic
     tags = _volume_tags(storage_class.props.get("parameters"))
     shown_tags = ", ".join(repr(f"{key}={value}") for key in sorted(tags) for value in sorted(tags[key]))
     selecting, near_misses = [], []
+    undecided: Optional[UnknownValueError] = None
     for selection in selections:
-        by_tag, reason = _selection_miss(selection, tags)
+        try:
+            by_tag, reason = _selection_miss(selection, tags)
+        except UnknownValueError as unknown:
+            # Another Selection may still prove the volumes taken; if none does, the check cannot decide.
+            undecided = undecided or unknown
+            continue
         if reason is None:
             selecting.append(selection)
         elif by_tag:
             near_misses.append(f"Selection '{selection.name}' matches its tags, but {reason}")
+    if not selecting and undecided is not None:
+        raise undecided
     if not selecting:
         misses = f" ({'; '.join(near_misses)})" if near_misses else ""
         if not tags:
@@ -204,13 +224,88 @@ def _selection_miss(selection: PolicyResource, tags: Tags) -> tuple[bool, Option
     if not any_tag or not all(_condition_holds(operator, c, tags) for operator, c in conditions):
         return False, "its tag filters do not match"
     by_tag = bool(selection_tags or conditions)
-    resources = selection.props.get("resources")
-    if not any(_covers_every_volume(pattern) for pattern in as_list(resources)):
-        return by_tag, f"resources is {shown(resources)}, which does not cover EBS volumes"
-    excluding = [pattern for pattern in as_list(selection.props.get("notResources")) if _may_match_a_volume(pattern)]
+    region, account = _selection_region(selection), _selection_account(selection)
+    prefix = ("arn", ANY, "ec2", region or UNKNOWN, account[0] if account else UNKNOWN)
+    resources, unknown = _known_entries(selection.props.get("resources"))
+    if not any(_covers_every_volume(pattern, prefix) for pattern in resources):
+        if unknown is not None:
+            raise unknown
+        elsewhere = [pattern for pattern in resources if _covers_every_volume(pattern, ("arn", ANY, "ec2", ANY, ANY))]
+        if elsewhere:
+            return by_tag, (f"resources {shown(elsewhere[0])} does not cover the EBS volumes of its own region and "
+                            f"account (required region segment {_region_required(region)} and account segment "
+                            f"{_account_required(account)})")
+        return by_tag, f"resources is {shown(selection.props.get('resources'))}, which does not cover EBS volumes"
+    not_resources, unknown = _known_entries(selection.props.get("notResources"))
+    excluding = [pattern for pattern in not_resources if _may_match_a_volume(pattern, prefix)]
     if excluding:
         return by_tag, f"notResources {shown(excluding)} can exclude EBS volumes"
+    if unknown is not None:
+        raise unknown
     return by_tag, None
+
+
+def _region_required(region: Optional[str]) -> str:
+    if region is None:
+        return "'*', since the Selection's region is not known (no region input, no provider region)"
+    return f"'*' or {shown(region)}, the Selection's region"
+
+
+def _account_required(account: Optional[tuple[str, str]]) -> str:
+    if account is None:
+        return ("'*', since the Selection's account is not known (no iamRoleArn account, no single provider "
+                "allowedAccountIds)")
+    return f"'*' or {shown(account[0])}, {account[1]}"
+
+
+def _known_entries(value: Any) -> tuple[list[Any], Optional[UnknownValueError]]:
+    """The entries of a list property that are known, and the first unknown one's error (None if none)."""
+    if value is None:
+        return [], None
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return [value], None
+    known, unknown = [], None
+    for index in range(len(value)):
+        try:
+            known.append(value[index])
+        except UnknownValueError as error:
+            unknown = unknown or error
+    return known, unknown
+
+
+def _selection_region(selection: PolicyResource) -> Optional[str]:
+    """The region AWS Backup creates the Selection in: its own region input, else its provider's."""
+    try:
+        own = selection.props.get("region")
+        if own:
+            return own if isinstance(own, str) else None
+        provider = selection.provider
+        region = provider.props.get("region") if provider is not None and provider.props is not None else None
+    except UnknownValueError:
+        return None
+    return region if isinstance(region, str) and region else None
+
+
+def _selection_account(selection: PolicyResource) -> Optional[tuple[str, str]]:
+    """(account id, where it comes from): the account of iamRoleArn, else the single account the provider
+    allows (allowedAccountIds, which the provider refuses to work outside of). None when neither is known."""
+    try:
+        role = selection.props.get("iamRoleArn")
+    except UnknownValueError:
+        role = None
+    parts = role.split(":") if isinstance(role, str) else []
+    if len(parts) > ARN_SEGMENTS and parts[0] == "arn" and ACCOUNT_ID.fullmatch(parts[4]):
+        return parts[4], f"the account of its iamRoleArn {shown(role)}"
+    provider = selection.provider
+    try:
+        allowed = provider.props.get("allowedAccountIds") if provider is not None and provider.props else None
+        # The engine sends a provider's list inputs JSON-encoded.
+        ids = json.loads(allowed) if isinstance(allowed, str) else as_list(allowed)
+    except (UnknownValueError, ValueError):
+        return None
+    if isinstance(ids, list) and len(ids) == 1 and isinstance(ids[0], str) and ACCOUNT_ID.fullmatch(ids[0]):
+        return ids[0], "the only account its provider's allowedAccountIds allows"
+    return None
 
 
 def _condition_holds(operator: str, condition: Mapping[str, Any], tags: Tags) -> bool:
@@ -238,8 +333,8 @@ def _glob(pattern: str, question_mark_is_wildcard: bool) -> re.Pattern[str]:
     return re.compile("".join(wildcards.get(c, re.escape(c)) for c in pattern), re.DOTALL)
 
 
-def _covers_every_volume(pattern: Any) -> bool:
-    """Whether a `resources` ARN pattern matches every EBS volume ARN of some account and region.
+def _covers_every_volume(pattern: Any, prefix: tuple[str, ...]) -> bool:
+    """Whether a `resources` ARN pattern matches every EBS volume ARN whose first segments are `prefix`.
 
     A volume ARN has exactly five colons, so a pattern with five lines up with it segment by segment; one
     with fewer must end in '*', which then spans the segments it leaves out.
@@ -247,30 +342,40 @@ def _covers_every_volume(pattern: Any) -> bool:
     if not isinstance(pattern, str):
         return False
     *fixed, last = pattern.split(":")
-    if len(fixed) > len(_VOLUME_ARN_PREFIX):
+    if len(fixed) > ARN_SEGMENTS:
         return False
-    if not last.endswith("*") or not _segments_fit(fixed):
+    if not last.endswith("*") or not _segments_fit(fixed, prefix, unknown_fits=_only_stars):
         return False
-    if len(fixed) == len(_VOLUME_ARN_PREFIX):
+    if len(fixed) == ARN_SEGMENTS:
         # 'volume/*', '*' and 'vol*' cover every volume id; 'volume/vol-0abc*' covers only some.
         return _glob(last, True).fullmatch(VOLUME_RESOURCE + "*") is not None
-    want = _VOLUME_ARN_PREFIX[len(fixed)]
-    return want is None or _glob(last, True).fullmatch(want + "*") is not None
+    want = prefix[len(fixed)]
+    if want == ANY:
+        return True
+    if want == UNKNOWN:
+        return _only_stars(last)
+    return _glob(last, True).fullmatch(want + "*") is not None
 
 
-def _may_match_a_volume(pattern: Any) -> bool:
-    """Whether a `notResources` ARN pattern can match an EBS volume ARN (True unless it provably cannot).
+def _only_stars(segment: str) -> bool:
+    return bool(segment) and set(segment) == {"*"}
+
+
+def _may_match_a_volume(pattern: Any, prefix: tuple[str, ...]) -> bool:
+    """Whether a `notResources` ARN pattern can match an EBS volume ARN whose first segments are `prefix`
+    (True unless it provably cannot).
 
     Segments before the first wildcard line up with the ARN's; with five colons, all of them do.
     """
     if not isinstance(pattern, str):
         return False
     parts = pattern.split(":")
-    if len(parts) > len(_VOLUME_ARN_PREFIX) + 1:
+    if len(parts) > ARN_SEGMENTS + 1:
         return False
-    if not _segments_fit(parts if len(parts) == len(_VOLUME_ARN_PREFIX) + 1 else parts[:_first_wildcard(parts)]):
+    lined_up = parts if len(parts) == ARN_SEGMENTS + 1 else parts[:_first_wildcard(parts)]
+    if not _segments_fit(lined_up, prefix, unknown_fits=lambda segment: True):
         return False
-    if len(parts) < len(_VOLUME_ARN_PREFIX) + 1:
+    if len(parts) < ARN_SEGMENTS + 1:
         # Only a '*' can span the colons the pattern lacks.
         return "*" in pattern
     resource = parts[-1]
@@ -280,11 +385,13 @@ def _may_match_a_volume(pattern: Any) -> bool:
     return literal.startswith(VOLUME_RESOURCE) or VOLUME_RESOURCE.startswith(literal)
 
 
-def _segments_fit(segments: list[str]) -> bool:
-    """Whether ARN segments, lined up from the start, match those of every EBS volume ARN."""
+def _segments_fit(segments: list[str], prefix: tuple[str, ...], unknown_fits: Callable[[str], bool]) -> bool:
+    """Whether ARN segments, lined up from the start, match the volume ARN prefix; `unknown_fits` judges a
+    segment against an UNKNOWN one."""
     # A pattern cut short at its first wildcard has fewer segments than the prefix: compare what it has.
-    pairs = zip(segments, _VOLUME_ARN_PREFIX, strict=False)
-    return all(want is None or _glob(segment, True).fullmatch(want) for segment, want in pairs)
+    pairs = zip(segments, prefix, strict=False)
+    return all(want == ANY or (unknown_fits(segment) if want == UNKNOWN else _glob(segment, True).fullmatch(want))
+               for segment, want in pairs)
 
 
 def _first_wildcard(parts: list[str]) -> int:
