@@ -9,7 +9,7 @@ All rules read the key policy JSON (Key.policy or KeyPolicy.policy). The organiz
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
@@ -191,20 +191,23 @@ def _org_role_re(organization: str) -> re.Pattern[str]:
 
 def _outside_organization(statement: Mapping[str, Any], organization: str) -> list[str]:
     """The principals of an Allow statement that are not `organization`'s roles ([] when all are)."""
-    if _pinned_to_organization(statement.get("Condition"), organization):
+    return _principals_not_admitted(statement, _org_role_re(organization).match,
+                                    lambda condition: _pinned_to_organization(condition, organization))
+
+
+def _principals_not_admitted(statement: Mapping[str, Any], admitted_role: Callable[[str], Any],
+                             condition_admits: Callable[[Any], bool]) -> list[str]:
+    """The principals of an Allow statement other than AWS role ARNs that `admitted_role` accepts ([] when
+    `condition_admits` its Condition, which then narrows every principal)."""
+    if condition_admits(statement.get("Condition")):
         return []
     if "NotPrincipal" in statement:
         return [f"every principal except {shown(statement['NotPrincipal'])}"]
     principal = statement.get("Principal")
     if not isinstance(principal, Mapping):
         return [shown(principal)]
-    role = _org_role_re(organization)
-    outsiders: list[str] = []
-    for kind, values in principal.items():
-        for value in as_list(values):
-            if kind != "AWS" or not isinstance(value, str) or not role.match(value):
-                outsiders.append(f"{kind} {shown(value)}")
-    return outsiders
+    return [f"{kind} {shown(value)}" for kind, values in principal.items() for value in as_list(values)
+            if kind != "AWS" or not isinstance(value, str) or not admitted_role(value)]
 
 
 def _pinned_to_organization(condition: Any, organization: str) -> bool:
@@ -234,19 +237,7 @@ def _unnamed_principals(statement: Mapping[str, Any]) -> list[str]:
     """The principals of an Allow statement not named as concrete roles ([] when all are, by its Principal or by
     an aws:PrincipalArn condition). Which organization the roles belong to does not matter here: the EBS CSI
     driver's and AWS Backup's roles are the platform's."""
-    if _names_roles(statement.get("Condition")):
-        return []
-    if "NotPrincipal" in statement:
-        return [f"every principal except {shown(statement['NotPrincipal'])}"]
-    principal = statement.get("Principal")
-    if not isinstance(principal, Mapping):
-        return [shown(principal)]
-    unnamed: list[str] = []
-    for kind, values in principal.items():
-        for value in as_list(values):
-            if kind != "AWS" or not isinstance(value, str) or not CONCRETE_ROLE_ARN.fullmatch(value):
-                unnamed.append(f"{kind} {shown(value)}")
-    return unnamed
+    return _principals_not_admitted(statement, CONCRETE_ROLE_ARN.fullmatch, _names_roles)
 
 
 def _names_roles(condition: Any) -> bool:
