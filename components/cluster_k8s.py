@@ -188,6 +188,18 @@ def tenant_namespace_selectors() -> dict[str, k8s.meta.v1.LabelSelectorArgs]:
     }
 
 
+def _core_v1_writes(resources: Sequence[str]) -> k8s.admissionregistration.v1.MatchResourcesArgs:
+    """Creates and updates of core (v1) `resources`: what both admission policies judge."""
+    av1 = k8s.admissionregistration.v1
+    return av1.MatchResourcesArgs(
+        resource_rules=[
+            av1.NamedRuleWithOperationsArgs(
+                api_groups=[""], api_versions=["v1"], operations=["CREATE", "UPDATE"], resources=list(resources)
+            )
+        ],
+    )
+
+
 def tenant_admission_policy(
     resource_name: str, opts: pulumi.ResourceOptions
 ) -> tuple[
@@ -205,16 +217,7 @@ def tenant_admission_policy(
         metadata=k8s.meta.v1.ObjectMetaArgs(name=ADMISSION_POLICY_NAME),
         spec=av1.ValidatingAdmissionPolicySpecArgs(
             failure_policy="Fail",
-            match_constraints=av1.MatchResourcesArgs(
-                resource_rules=[
-                    av1.NamedRuleWithOperationsArgs(
-                        api_groups=[""],
-                        api_versions=["v1"],
-                        operations=["CREATE", "UPDATE"],
-                        resources=list(TENANT_RESOURCES),
-                    )
-                ],
-            ),
+            match_constraints=_core_v1_writes(TENANT_RESOURCES),
             validations=[
                 av1.ValidationArgs(
                     expression=POD_RUNTIME_CLASS_RULE,
@@ -392,16 +395,7 @@ def node_isolation_policy(
         metadata=k8s.meta.v1.ObjectMetaArgs(name=NODE_ADMISSION_POLICY_NAME),
         spec=av1.ValidatingAdmissionPolicySpecArgs(
             failure_policy="Fail",
-            match_constraints=av1.MatchResourcesArgs(
-                resource_rules=[
-                    av1.NamedRuleWithOperationsArgs(
-                        api_groups=[""],
-                        api_versions=["v1"],
-                        operations=["CREATE", "UPDATE"],
-                        resources=["nodes", "nodes/status"],
-                    )
-                ],
-            ),
+            match_constraints=_core_v1_writes(("nodes", "nodes/status")),
             match_conditions=[av1.MatchConditionArgs(name="requests-by-kubelets", expression=NODE_USER_CONDITION)],
             variables=[
                 av1.VariableArgs(name=name, expression=expression)
