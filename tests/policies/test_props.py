@@ -191,7 +191,7 @@ def test_log_sinks_never_treats_a_trails_destination_as_a_sink():
     trail = FakeResource("aws:cloudtrail/trail:Trail", "trail", {"s3BucketName": "quome-sink"},
                          property_dependencies={"s3BucketName": "sink"})
     assert _sink_verdict(_sink_stack(_phi_logging(), trail)) == (
-        None, "bucket 'sink': tag quome:log-sink is 's3-access-logs', but a CloudTrail trail writes to it; a "
+        None, "bucket 'sink': tag quome:log-sink is 's3-access-logs', but trail 'trail' writes to it; a "
               "trail's bucket is never treated as a log sink (its logs must be WORM and encrypted with a "
               "customer-managed key); required no quome:log-sink tag on it")
 

@@ -367,7 +367,7 @@ def log_sinks(args: StackValidationArgs) -> LogSinks:
     Every other tagged bucket gets a refusal that names the tag value found and what is required.
     """
     bucket_urns = {bucket.urn for bucket in resources_of(args, BUCKET_TOKENS)}
-    trail_destinations = {urn for trail in resources_of(args, _TRAIL_TOKEN) for urn in joined(trail, "s3BucketName")}
+    trails_by_destination = by_joined_urn(resources_of(args, _TRAIL_TOKEN), "s3BucketName")
     deliveries: dict[str, dict[str, list[PolicyResource]]] = {}
 
     def delivered_to(kind: str) -> dict[str, list[PolicyResource]]:
@@ -389,14 +389,16 @@ def log_sinks(args: StackValidationArgs) -> LogSinks:
             continue
         kind = log_sink_kind(bucket.props)
         where = f"bucket '{bucket.name}': tag {LOG_SINK_TAG} is {shown(kind)}"
+        trails = trails_by_destination.get(bucket.urn, [])
+        if trails:
+            names = ", ".join(f"'{trail.name}'" for trail in trails)
+            refusals[bucket.urn] = (f"{where}, but trail {names} writes to it; a trail's bucket is never "
+                                    f"treated as a log sink (its logs must be WORM and encrypted with a "
+                                    f"customer-managed key); required no {LOG_SINK_TAG} tag on it")
+            continue
         if tags(bucket.props).get(_PURPOSE_TAG) == _AUDIT_PURPOSE:
             refusals[bucket.urn] = (f"{where}, but tag {_PURPOSE_TAG} is {_AUDIT_PURPOSE!r}; an audit bucket is "
                                     f"never treated as a log sink (its logs must be WORM and encrypted with a "
-                                    f"customer-managed key); required no {LOG_SINK_TAG} tag on it")
-            continue
-        if bucket.urn in trail_destinations:
-            refusals[bucket.urn] = (f"{where}, but a CloudTrail trail writes to it; a trail's bucket is never "
-                                    f"treated as a log sink (its logs must be WORM and encrypted with a "
                                     f"customer-managed key); required no {LOG_SINK_TAG} tag on it")
             continue
         if kind not in LOG_SINK_KINDS:

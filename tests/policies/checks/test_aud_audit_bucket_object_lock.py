@@ -171,12 +171,16 @@ def test_an_audit_bucket_with_an_unknown_log_sink_kind_is_held_to_the_lock():
     assert outcome.violations == [(audit_sink_refused("audit-logs"), SINK_URN), *SINK_UNLOCKED]
 
 
+TRAIL_SINK_REFUSED = ("bucket 'access-logs': tag quome:log-sink is 's3-access-logs', but trail 'trail' writes to "
+                      "it; a trail's bucket is never treated as a log sink (its logs must be WORM and encrypted with "
+                      "a customer-managed key); required no quome:log-sink tag on it")
+
+
 def test_a_trail_destination_tagged_as_a_log_sink_is_held_to_the_lock():
     outcome = run(POLICY, stack(audit_bucket(), lock(), *access_log_sink(), trail(bucket="access-logs")))
     assert outcome.not_applicable is None
     assert outcome.violations == [
-        ("audit bucket 'access-logs': tag quome:log-sink is 's3-access-logs', but trail 'trail' writes to it; "
-         "required no quome:log-sink tag on a trail's bucket (the trail's logs must be WORM)", SINK_URN),
+        (TRAIL_SINK_REFUSED, SINK_URN),
         *SINK_UNLOCKED]
 
 
@@ -185,8 +189,7 @@ def test_a_trail_destination_without_the_audit_tag_is_held_to_the_lock_though_lo
     outcome = run(POLICY, stack(audit_bucket(), lock(), *sink, trail(bucket="access-logs")))
     assert outcome.not_applicable is None
     assert outcome.violations == [
-        ("audit bucket 'access-logs': tag quome:log-sink is 's3-access-logs', but trail 'trail' writes to it; "
-         "required no quome:log-sink tag on a trail's bucket (the trail's logs must be WORM)", SINK_URN),
+        (TRAIL_SINK_REFUSED, SINK_URN),
         *SINK_UNLOCKED]
 
 

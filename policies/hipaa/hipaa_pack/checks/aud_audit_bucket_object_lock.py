@@ -6,9 +6,9 @@ tagged quome:purpose "audit". The lock configuration is a separate resource join
 
 An audit bucket is never a log sink, whatever its quome:log-sink tag says: its logs must be WORM, and
 AWS log delivery refuses a bucket with a default retention, so a sink lives outside this control (the
-platform's access-log bucket is tagged quome:purpose "s3-access-logs"). The tag fails on a trail's
-destination (reported here) and on a bucket tagged quome:purpose "audit" (props.log_sinks refuses it, and
-enc-s3-sse-kms and aud-s3-access-logging report the same refusal).
+platform's access-log bucket is tagged quome:purpose "s3-access-logs"). props.log_sinks refuses the tag on
+a trail's destination and on a bucket tagged quome:purpose "audit"; this control, enc-s3-sse-kms and
+aud-s3-access-logging report the same refusal.
 """
 from __future__ import annotations
 
@@ -22,13 +22,11 @@ from ..factory import StackArgs, stack_policy
 from ..props import (
     BUCKET_OBJECT_LOCK_TOKENS,
     BUCKET_TOKENS,
-    LOG_SINK_TAG,
     as_bool,
     as_int,
     by_joined_urn,
     dig,
     joined,
-    log_sink_kind,
     log_sinks,
     resources_of,
     shown,
@@ -75,20 +73,12 @@ def validate(args: StackArgs, report_violation: ReportViolation) -> None:
                                           f"not created in this stack; its object lock is checked where it is")
 
     locks_by_bucket = by_joined_urn(resources_of(args, BUCKET_OBJECT_LOCK_TOKENS), "bucket")
-    trails_by_bucket = by_joined_urn(resources_of(args, TRAIL_TOKEN), "s3BucketName")
     sinks = log_sinks(args)
     for bucket in audit_buckets(args).values():
-        if LOG_SINK_TAG in tags(bucket.props):
-            trails = trails_by_bucket.get(bucket.urn, [])
-            if trails:
-                names = ", ".join(f"'{t.name}'" for t in trails)
-                report_violation(f"audit bucket '{bucket.name}': tag {LOG_SINK_TAG} is "
-                                 f"{shown(log_sink_kind(bucket.props))}, but trail {names} writes to it; required "
-                                 f"no {LOG_SINK_TAG} tag on a trail's bucket (the trail's logs must be WORM)",
-                                 bucket.urn)
-            else:
-                # Not a trail's bucket, so tagged quome:purpose audit, which log_sinks() always refuses.
-                report_violation(sinks.refusal(bucket), bucket.urn)
+        # A trail's destination or tagged quome:purpose audit: log_sinks() refuses either one's tag.
+        refusal = sinks.refusal(bucket)
+        if refusal:
+            report_violation(refusal, bucket.urn)
         _check_bucket(bucket, locks_by_bucket.get(bucket.urn, []), minimum, report_violation)
 
 
