@@ -84,15 +84,20 @@ class LogDeliveryBuckets:
     def __init__(self, args: StackArgs) -> None:
         self._args = args
         self._sink_names: Optional[tuple[frozenset[str], Optional[UnknownValueError]]] = None
+        self._by_trail: dict[str, tuple[frozenset[str], Optional[UnknownValueError]]] = {}
 
     def names(self, trail: PolicyResource) -> tuple[frozenset[str], Optional[UnknownValueError]]:
-        """The known names, and the first unknown met while reading them (None when all are known)."""
-        buckets = {bucket.urn: bucket for bucket in resources_of(self._args, BUCKET_TOKENS)}
-        destinations = [buckets[urn] for urn in joined(trail, "s3BucketName") if urn in buckets]
-        readers = [partial(trail.props.get, "s3BucketName"), *(partial(b.props.get, "bucket") for b in destinations)]
-        names, unknown = _read_names(readers)
-        sink_names, sink_unknown = self._sinks()
-        return names | sink_names, unknown or sink_unknown
+        """The known names, and the first unknown met while reading them (None when all are known); read once
+        per trail, however many exclusions ask."""
+        if trail.urn not in self._by_trail:
+            buckets = {bucket.urn: bucket for bucket in resources_of(self._args, BUCKET_TOKENS)}
+            destinations = [buckets[urn] for urn in joined(trail, "s3BucketName") if urn in buckets]
+            readers = [partial(trail.props.get, "s3BucketName"),
+                       *(partial(b.props.get, "bucket") for b in destinations)]
+            names, unknown = _read_names(readers)
+            sink_names, sink_unknown = self._sinks()
+            self._by_trail[trail.urn] = names | sink_names, unknown or sink_unknown
+        return self._by_trail[trail.urn]
 
     def _sinks(self) -> tuple[frozenset[str], Optional[UnknownValueError]]:
         if self._sink_names is None:
