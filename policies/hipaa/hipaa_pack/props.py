@@ -291,6 +291,16 @@ def allows_action(statement: Mapping[str, Any], action: str) -> bool:
 # ------------------------------------------------------------------------------------ stack joins
 
 
+def region_input(resource: PolicyResource) -> Any:
+    """The region a resource is created in, as given: its own `region` input when set, else its provider's
+    `region` (None when neither is). Raises UnknownValueError when the value deciding it is unknown."""
+    own = resource.props.get("region")
+    if own:
+        return own
+    provider = resource.provider
+    return provider.props.get("region") if provider is not None and provider.props is not None else None
+
+
 def resources_of(args: StackValidationArgs, tokens: Iterable[str] | str) -> list[PolicyResource]:
     """The stack's resources whose type is one of `tokens` (a token or a collection of tokens)."""
     wanted = {tokens} if isinstance(tokens, str) else set(tokens)

@@ -42,7 +42,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import as_int, as_list, by_joined_urn, dig, joined, k8s_name, resources_of, shown
+from ..props import as_int, as_list, by_joined_urn, dig, joined, k8s_name, region_input, resources_of, shown
 from .acc_secrets_rotation import max_interval_days
 
 CONTROL = CATALOG["avl-backup-plan"]
@@ -276,11 +276,7 @@ def _known_entries(value: Any) -> tuple[list[Any], Optional[UnknownValueError]]:
 def _selection_region(selection: PolicyResource) -> Optional[str]:
     """The region AWS Backup creates the Selection in: its own region input, else its provider's."""
     try:
-        own = selection.props.get("region")
-        if own:
-            return own if isinstance(own, str) else None
-        provider = selection.provider
-        region = provider.props.get("region") if provider is not None and provider.props is not None else None
+        region = region_input(selection)
     except UnknownValueError:
         return None
     return region if isinstance(region, str) and region else None

@@ -18,7 +18,18 @@ from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import AWS_PROVIDER_TOKENS, BUCKET_TOKENS, as_bool, as_list, dig, joined, resources_of, shown, statements
+from ..props import (
+    AWS_PROVIDER_TOKENS,
+    BUCKET_TOKENS,
+    as_bool,
+    as_list,
+    dig,
+    joined,
+    region_input,
+    resources_of,
+    shown,
+    statements,
+)
 
 CONTROL = CATALOG["res-region-allowlist"]
 
@@ -108,11 +119,7 @@ def _arn_region(arn: Any) -> Optional[str]:
 
 def _resource_region(resource: PolicyResource) -> Optional[str]:
     """The region a resource is created in: its own region input, else its provider's."""
-    own = resource.props.get("region")
-    if own:
-        return str(own)
-    provider = resource.provider
-    region = provider.props.get("region") if provider is not None and provider.props is not None else None
+    region = region_input(resource)
     return str(region) if region else None
 
 
