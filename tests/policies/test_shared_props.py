@@ -8,7 +8,9 @@ import pytest
 from pulumi_policy import policy as sdk_policy
 
 from hipaa_pack import shared_props
-from hipaa_pack.shared_props import IdentityMemo
+from google.protobuf import struct_pb2
+
+from hipaa_pack.shared_props import IdentityMemo, MessageContentMemo, share_per_request
 from quome.analyzer import build_requests
 from quome.check import check_plan, stack_context
 from quome.plan import plan_stack
@@ -57,11 +59,63 @@ def test_memo_is_safe_under_concurrent_calls():
     assert all(out == expected for out in results)
 
 
+def _struct(**fields):
+    message = struct_pb2.Struct()
+    message.update(fields)
+    return message
+
+
+def test_content_memo_gives_equal_messages_the_same_result_and_others_their_own():
+    calls = []
+    memo = MessageContentMemo(lambda message: calls.append(message) or dict(message))
+    first = _struct(b=2, a=1)
+    equal = _struct(a=1, b=2)  # same content, keys set in another order
+    other = _struct(a=1, b=3)
+    assert memo(first) is memo(equal), "deterministic serialization orders map keys"
+    assert memo(other) == {"a": 1, "b": 3} and memo(other) is not memo(first)
+    assert calls == [first, other]
+    assert memo.content_hits == 1 and memo.misses == 3
+
+
+def test_content_memo_tells_message_types_apart():
+    memo = MessageContentMemo(lambda message: type(message).__name__)
+    assert memo(struct_pb2.Struct()) == "Struct"
+    assert memo(struct_pb2.ListValue()) == "ListValue", "both serialize to no bytes"
+
+
+def test_content_memo_memoizes_other_objects_by_identity_only():
+    memo = MessageContentMemo(lambda value: [value["a"]])
+    first, second = {"a": 1}, {"a": 1}
+    assert memo(first) is memo(first)
+    assert memo(second) is not memo(first)
+    assert memo.content_hits == 0
+
+
+def test_a_shared_method_runs_once_per_request_object():
+    calls = []
+
+    class Servicer:
+        def helper(self, request):
+            calls.append(request)
+            return [request]
+
+    memo = IdentityMemo(None)
+    Servicer.helper = share_per_request(Servicer.__dict__["helper"], memo)
+    request, twin = object(), object()
+    first, second = Servicer(), Servicer()
+    assert first.helper(request) is second.helper(request)
+    assert first.helper(twin) == [twin]
+    assert calls == [request, twin]
+
+
 def test_installed_when_the_pack_is_imported():
     assert shared_props.MEMOS, "hipaa_pack installs the shared views on import"
     assert sdk_policy.deserialize_properties is shared_props.MEMOS["deserialize_properties"]
     assert sdk_policy.json_format.MessageToDict is shared_props.MEMOS["MessageToDict"]
     assert sdk_policy.json_format.Parse is not None, "the rest of json_format is still reachable"
+    for name in shared_props.REQUEST_HELPERS:
+        helper = getattr(sdk_policy._PolicyAnalyzerServicer, name)
+        assert helper.__wrapped__ is shared_props._ORIGINALS[name]
 
 
 @pytest.fixture()
@@ -74,13 +128,17 @@ def sdk_speed():
         shared_props.install()
 
 
-def test_whole_pack_results_are_identical_with_and_without_shared_views(sdk_speed):
-    plan = plan_stack("dev")
+@pytest.mark.parametrize("stack", ["dev", "eu-prod"])
+def test_whole_pack_results_are_identical_with_and_without_shared_views(sdk_speed, stack):
+    plan = plan_stack(stack)
     original = sdk_policy.deserialize_properties
     without = check_plan(plan, in_process=True).to_dict()
     assert sdk_policy.deserialize_properties is original, "the run without shared views really used the SDK's own"
+    assert not hasattr(sdk_policy._PolicyAnalyzerServicer._get_resource_options, "__wrapped__")
     shared_props.install()
     with_shared = check_plan(plan, in_process=True).to_dict()
     assert with_shared == without
     assert len(build_requests(plan, stack_context(plan)).analyze) == without["resources"]
     assert shared_props.MEMOS["deserialize_properties"].misses > 0
+    # AnalyzeStack's copies of the properties were recognised by content, not converted again.
+    assert shared_props.MEMOS["MessageToDict"].content_hits >= without["resources"] - 1

@@ -1,19 +1,25 @@
-"""One read-only view of a resource's properties, shared by every policy that looks at it.
+"""One read-only view of a resource's properties and options, shared by every policy that looks at it.
 
-pulumi-policy 1.x's analyzer rebuilds a resource's properties for each policy separately: protobuf
-Struct -> dict (json_format.MessageToDict), deserialization of secrets and assets, then the
-unknown-checking proxy, and the same again for the resource's provider. With 80 policies that is
-80 rebuilds per resource, and AnalyzeStack repeats it for every resource once per stack policy. On
+pulumi-policy 1.x's analyzer rebuilds a resource's view for each policy separately: protobuf Struct ->
+dict (json_format.MessageToDict), deserialization of secrets and assets, the unknown-checking proxy,
+the resource options and the provider (its properties converted the same way). With 80 policies that
+is 80 rebuilds per resource, and AnalyzeStack repeats it for every resource once per stack policy. On
 the dev stack grown to 40 organizations (1,900 resources) those rebuilds were 95% of the check
 (33 s of 35 s in-process); the policies themselves took under a second.
 
-The three steps are pure functions of the message they start from, so this module memoizes each by
-the identity of its argument: the request's property message is the same Python object for every
-policy of one call (upb keeps one wrapper per sub-message), so the first policy builds the view
-and the others reuse it. Entries keep a strong reference to their argument, so an id can never be
-reused for a different object while it is cached. The pack's checks only read properties (nothing
-in the pack assigns into `args.props`), which is what makes sharing the view safe; the pack's
-tests compare whole analyzer responses with and without this module.
+Every step is a pure function of the message it starts from, so this module memoizes each one:
+
+* by the identity of its argument: the request (or its property message) is the same Python object
+  for every policy of one call, because upb keeps one wrapper per live sub-message and the memo keeps
+  it alive. The first policy builds the view and the others reuse it. Entries hold a strong reference
+  to their argument, so an id can never be reused for a different object while it is cached;
+* MessageToDict also by content: AnalyzeStack carries every resource's properties again, in new
+  messages, after Analyze already converted them one by one. Equal bytes (deterministic
+  serialization, which orders map keys) give the same dict, so the later views are hits too.
+
+The pack's checks only read properties and options (nothing in the pack assigns into `args.props`),
+which is what makes sharing a view safe; the pack's tests compare whole analyzer responses with and
+without this module on every platform stack.
 
 It changes how often the SDK's functions run, never what they return. If a future pulumi-policy
 renames them, `install()` leaves the SDK untouched and the pack runs at the SDK's own speed.
@@ -30,6 +36,10 @@ from pulumi_policy import policy as _policy
 # Large enough for AnalyzeStack's pass over every resource of a big stack (it walks all resources
 # once per stack policy); each entry is a view the request already implies, so memory stays modest.
 CACHE_ENTRIES = 50_000
+# The servicer's per-request helpers: each reads only its `request` argument (never the servicer's
+# state), so one result serves every policy and every servicer.
+REQUEST_HELPERS = ("_get_resource_options", "_get_provider_resource")
+_MISSING = object()
 
 
 class IdentityMemo:
@@ -50,10 +60,19 @@ class IdentityMemo:
         if kwargs or len(args) != 1:
             return self.function(*args, **kwargs)
         argument = args[0]
+        value = self.cached(argument)
+        if value is _MISSING:
+            value = self.store(argument, self.build(argument))
+        return value
+
+    def cached(self, argument: Any) -> Any:
+        """The value kept for this very object, else _MISSING."""
         cached = self._cache.get(id(argument))
         if cached is not None and cached[0] is argument:
             return cached[1]
-        value = self.function(argument)
+        return _MISSING
+
+    def store(self, argument: Any, value: Any) -> Any:
         with self._lock:
             self.misses += 1
             if len(self._cache) >= self.entries:
@@ -61,9 +80,61 @@ class IdentityMemo:
             self._cache[id(argument)] = (argument, value)
         return value
 
+    def build(self, argument: Any) -> Any:
+        return self.function(argument)
+
     def clear(self) -> None:
         with self._lock:
             self._cache = {}
+
+
+class MessageContentMemo(IdentityMemo):
+    """IdentityMemo for a pure function of a protobuf message, that also shares results by content.
+
+    Two messages with the same type and the same deterministic serialization get the same result
+    object. Arguments that are not messages are memoized by identity only.
+    """
+
+    def __init__(self, function: Callable[[Any], Any], entries: int = CACHE_ENTRIES):
+        super().__init__(function, entries)
+        self.content_hits = 0
+        self._by_content: dict[tuple[str, bytes], Any] = {}
+
+    def build(self, argument: Any) -> Any:
+        descriptor = getattr(argument, "DESCRIPTOR", None)
+        serialize = getattr(argument, "SerializeToString", None)
+        if descriptor is None or serialize is None:
+            return self.function(argument)
+        key = (descriptor.full_name, serialize(deterministic=True))
+        value = self._by_content.get(key, _MISSING)
+        if value is not _MISSING:
+            self.content_hits += 1
+            return value
+        value = self.function(argument)
+        with self._lock:
+            if len(self._by_content) >= self.entries:
+                self._by_content = {}
+            self._by_content[key] = value
+        return value
+
+    def clear(self) -> None:
+        super().clear()
+        with self._lock:
+            self._by_content = {}
+
+
+def share_per_request(method: Callable[[Any, Any], Any], memo: IdentityMemo) -> Callable[[Any, Any], Any]:
+    """A servicer method `method(self, request)` whose result is kept per request object."""
+
+    def shared(servicer: Any, request: Any) -> Any:
+        value = memo.cached(request)
+        if value is _MISSING:
+            value = memo.store(request, method(servicer, request))
+        return value
+
+    shared.__name__ = getattr(method, "__name__", "shared")
+    shared.__wrapped__ = method  # type: ignore[attr-defined]
+    return shared
 
 
 class _JsonFormatWithSharedDicts(ModuleType):
@@ -77,30 +148,37 @@ class _JsonFormatWithSharedDicts(ModuleType):
         return getattr(_json_format, name)
 
 
+_FUNCTIONS = ("json_format", "deserialize_properties", "unknown_checking_proxy")
 _ORIGINALS: dict[str, Any] = {}
 MEMOS: dict[str, IdentityMemo] = {}
 
 
 def install() -> bool:
-    """Share property views inside pulumi_policy's analyzer; True when installed (idempotent)."""
+    """Share views inside pulumi_policy's analyzer; True when installed (idempotent)."""
     if MEMOS:
         return True
-    names = ("json_format", "deserialize_properties", "unknown_checking_proxy")
-    if not all(hasattr(_policy, name) for name in names):
+    servicer = getattr(_policy, "_PolicyAnalyzerServicer", None)
+    if not all(hasattr(_policy, name) for name in _FUNCTIONS) or servicer is None or not all(
+            callable(servicer.__dict__.get(name)) for name in REQUEST_HELPERS):
         return False
-    _ORIGINALS.update({name: getattr(_policy, name) for name in names})
-    MEMOS["MessageToDict"] = IdentityMemo(_json_format.MessageToDict)
+    _ORIGINALS.update({name: getattr(_policy, name) for name in _FUNCTIONS})
+    _ORIGINALS.update({name: servicer.__dict__[name] for name in REQUEST_HELPERS})
+    MEMOS["MessageToDict"] = MessageContentMemo(_json_format.MessageToDict)
     MEMOS["deserialize_properties"] = IdentityMemo(_ORIGINALS["deserialize_properties"])
     MEMOS["unknown_checking_proxy"] = IdentityMemo(_ORIGINALS["unknown_checking_proxy"])
     _policy.json_format = _JsonFormatWithSharedDicts(MEMOS["MessageToDict"])
     _policy.deserialize_properties = MEMOS["deserialize_properties"]
     _policy.unknown_checking_proxy = MEMOS["unknown_checking_proxy"]
+    for name in REQUEST_HELPERS:
+        MEMOS[name] = IdentityMemo(_ORIGINALS[name])
+        setattr(servicer, name, share_per_request(_ORIGINALS[name], MEMOS[name]))
     return True
 
 
 def uninstall() -> None:
     """Restore the SDK's own functions (tests compare results both ways)."""
+    servicer = _policy._PolicyAnalyzerServicer  # pylint: disable=protected-access
     for name, original in _ORIGINALS.items():
-        setattr(_policy, name, original)
+        setattr(servicer if name in REQUEST_HELPERS else _policy, name, original)
     _ORIGINALS.clear()
     MEMOS.clear()
