@@ -142,9 +142,9 @@ def build_result(evaluation: Evaluation, source_root: Optional[Path] = None) -> 
                               for n in resp.not_applicable)
     # A stack policy names the offending resource; without one, the finding is the stack's.
     violations.extend(violation(d, d.urn or reqs.stack_urn) for d in evaluation.stack_response.diagnostics)
-    stype, sname = where(reqs.stack_urn)
-    not_applicable.extend(NotApplicable(n.policy_name, reqs.stack_urn, stype, sname, n.reason)
-                          for n in evaluation.stack_response.not_applicable)
+    for n in evaluation.stack_response.not_applicable:
+        not_applicable.extend(NotApplicable(n.policy_name, urn, *where(urn), reason)
+                              for urn, reason in split_stack_notes(n.reason, resources, reqs.stack_urn))
 
     violations.sort(key=lambda v: (v.policy, v.urn, v.message))
     not_applicable.sort(key=lambda n: (n.policy, n.urn, n.reason))
@@ -154,6 +154,40 @@ def build_result(evaluation: Evaluation, source_root: Optional[Path] = None) -> 
         levels={name: cfg.enforcement for name, cfg in evaluation.policy_config.items()},
         resources=resources, stack_urn=reqs.stack_urn, violations=violations,
         not_applicable=not_applicable, remediations=list(evaluation.remediations), source_root=source_root)
+
+
+def split_stack_notes(reason: str, resources: Mapping[str, Any], stack_urn: str) -> list[tuple[str, str]]:
+    """A stack policy's not-applicable entry as (urn, reason) pairs, one per resource it names.
+
+    pulumi-policy lets a stack policy report only one not-applicable entry; the quome pack writes one
+    line per resource into it, `<urn>: <reason>`. A line that names no analyzed resource, and an entry
+    that names none at all (another pack's, or a whole-stack reason), stays the stack's.
+    """
+    pairs: list[tuple[str, str]] = []
+    rest: list[str] = []
+    for line in reason.split("\n"):
+        found = _resource_note(line, resources)
+        if found is None:
+            rest.append(line)
+        else:
+            pairs.append(found)
+    if not pairs:
+        return [(stack_urn, reason)]
+    if any(line.strip() for line in rest):
+        pairs.append((stack_urn, "\n".join(line for line in rest if line.strip())))
+    return pairs
+
+
+def _resource_note(line: str, resources: Mapping[str, Any]) -> Optional[tuple[str, str]]:
+    if not line.startswith("urn:pulumi:"):
+        return None
+    # A URN holds no ": " unless its name does, so try each ": " until the prefix is a known URN.
+    at = line.find(": ")
+    while at != -1:
+        if line[:at] in resources:
+            return line[:at], line[at + 2:]
+        at = line.find(": ", at + 1)
+    return None
 
 
 # --------------------------------------------------------------------------------------------

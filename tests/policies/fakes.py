@@ -176,6 +176,18 @@ class Outcome:
     def messages(self) -> list[str]:
         return [message for message, _ in self.violations]
 
+    @property
+    def not_applicable_to(self) -> dict[str, str]:
+        """A stack policy's per-resource notes by resource name: the factory writes one line per
+        resource, `<urn>: <reason>` (test_factory pins that format)."""
+        notes: dict[str, str] = {}
+        for line in (self.not_applicable or "").split("\n"):
+            urn, sep, reason = line.partition(": ")
+            if not urn.startswith("urn:pulumi:") or not sep:
+                raise AssertionError(f"not a per-resource note: {line!r}")
+            notes[urn.rsplit("::", 1)[1]] = reason
+        return notes
+
 
 def run(policy: Policy, args: Union[ResourceValidationArgs, StackValidationArgs],
         today: Optional[datetime.date] = None) -> Outcome:

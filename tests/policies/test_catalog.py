@@ -459,6 +459,7 @@ def test_the_analyzer_applies_configured_exemptions_to_stack_policies():
     assert [(d.policyName, d.urn) for d in response.diagnostics if d.policyName == "enc-s3-sse-kms"] == [
         ("enc-s3-sse-kms", "urn:pulumi:dev::quome-platform::aws:s3/bucket:Bucket::phi")]
     assert [(n.policy_name, n.reason) for n in response.not_applicable if n.policy_name == "enc-s3-sse-kms"] == [
-        ("enc-s3-sse-kms", "legacy-logs: exempted until 2026-03-31: imported, re-created in SEC-42 (waived: bucket "
-                           "'legacy-logs' has no BucketServerSideEncryptionConfiguration; required one with "
-                           "sseAlgorithm aws:kms or aws:kms:dsse)")]
+        ("enc-s3-sse-kms", "urn:pulumi:dev::quome-platform::aws:s3/bucket:Bucket::legacy-logs: exempted until "
+                           "2026-03-31: imported, re-created in SEC-42 (waived: bucket 'legacy-logs' has no "
+                           "BucketServerSideEncryptionConfiguration; required one with sseAlgorithm aws:kms or "
+                           "aws:kms:dsse)")]

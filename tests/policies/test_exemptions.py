@@ -195,16 +195,16 @@ def test_stack_violation_on_an_exempted_resource_is_dropped_and_listed():
     waiver = entry(resource="legacy-*", reason="imported bucket, re-created in SEC-42")
     outcome = run(enc_s3_sse_kms.POLICY, unencrypted_buckets("legacy-logs", "phi", waivers=[waiver]), today=JAN_15)
     assert outcome.violations == [(missing_sse("phi"), urn_for(BUCKET, "phi"))]
-    assert outcome.not_applicable == (
-        "legacy-logs: exempted until 2026-03-31: imported bucket, re-created in SEC-42 "
-        f"(waived: {missing_sse('legacy-logs')})")
+    assert outcome.not_applicable_to == {
+        "legacy-logs": f"exempted until 2026-03-31: imported bucket, re-created in SEC-42 "
+                       f"(waived: {missing_sse('legacy-logs')})"}
 
 
 def test_stack_exemption_matches_by_urn():
     waiver = entry(resource=urn_for(BUCKET, "phi"))
     outcome = run(enc_s3_sse_kms.POLICY, unencrypted_buckets("phi", waivers=[waiver]), today=JAN_15)
     assert outcome.violations == []
-    assert outcome.not_applicable.startswith("phi: exempted until 2026-03-31: imported key, replaced in SEC-42")
+    assert outcome.not_applicable_to["phi"].startswith("exempted until 2026-03-31: imported key, replaced in SEC-42")
 
 
 def test_expired_stack_exemption_is_reported_on_the_resource_and_the_finding_stays():

@@ -6,8 +6,8 @@ from pulumi_policy import PolicyConfigSchema
 from hipaa_pack import POLICIES
 from hipaa_pack.catalog import CATALOG
 from hipaa_pack.checks import enc_s3_sse_kms, key_rotation_enabled
-from hipaa_pack.factory import StackArgs, resource_policy, stack_policy
-from tests.policies.fakes import FakeResource, resolved_config, resource_args, run, stack_args
+from hipaa_pack.factory import NOTE_SEPARATOR, StackArgs, resource_policy, stack_policy
+from tests.policies.fakes import FakeResource, resolved_config, resource_args, run, stack_args, urn_for
 
 KEY = "aws:kms/key:Key"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -63,7 +63,20 @@ def test_stack_not_applicable_notes_become_one_entry_after_an_async_check():
     policy = stack_policy(CATALOG["enc-s3-sse-kms"], validate)
     outcome = run(policy, stack_args([FakeResource(BUCKET, "logs"), FakeResource(BUCKET, "phi")]))
     assert outcome.messages == ["bucket 'phi' is bad"]
-    assert outcome.not_applicable == "logs: log sink, SSE-S3 by design"
+    assert outcome.not_applicable == f"{urn_for(BUCKET, 'logs')}: log sink, SSE-S3 by design"
+
+
+def test_stack_notes_are_one_line_per_resource_sorted_by_urn_whatever_the_resource_order():
+    def validate(args: StackArgs, report_violation):
+        for resource in args.resources:
+            args.not_applicable_to(resource, f"out of scope,\n  {resource.name} reason; with a semicolon")
+
+    policy = stack_policy(CATALOG["enc-s3-sse-kms"], validate)
+    forward = [FakeResource(BUCKET, "alpha"), FakeResource(BUCKET, "beta")]
+    expected = (f"{urn_for(BUCKET, 'alpha')}: out of scope, alpha reason; with a semicolon{NOTE_SEPARATOR}"
+                f"{urn_for(BUCKET, 'beta')}: out of scope, beta reason; with a semicolon")
+    assert run(policy, stack_args(forward)).not_applicable == expected
+    assert run(policy, stack_args(forward[::-1])).not_applicable == expected
 
 
 def test_a_stack_check_without_notes_reports_no_not_applicable_entry():

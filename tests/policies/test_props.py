@@ -423,8 +423,8 @@ def test_tenant_namespaces_and_the_objects_in_them():
     assert tenants == {"org-acme": acme, "unnamed": unnamed, "org-kappa": kappa}
     assert props.by_tenant_namespace(args, quota, tenants) == {"org-acme": [acme_quota], "default": [default_quota]}
     assert args.not_applicable_notes == [
-        f"system: {NOT_A_TENANT}",
-        "default-quota: namespace 'default' is not a tenant namespace of this stack",
+        f"{system.urn}: {NOT_A_TENANT}",
+        f"{default_quota.urn}: namespace 'default' is not a tenant namespace of this stack",
     ]
     assert props.not_a_tenant("kube-system") == NOT_A_TENANT
 

@@ -20,6 +20,7 @@ from quome.report import (
     render_text,
     sections_of,
     source_file,
+    split_stack_notes,
 )
 from tests.quome.fixtures.plans import MINI_PACK, PROJECT, fixture_plan, urn
 from tests.quome.fixtures.plans import resource as plan_resource
@@ -430,6 +431,26 @@ def test_helpers():
     assert source_file(chain, "s", PROJECT) == "components/audit.py"
     assert source_file(urn("s", "aws:s3/bucket:Bucket", "b"), "s", PROJECT) == "stacks/Pulumi.s.yaml"
     assert source_file(chain, "s", None) == "stacks/Pulumi.s.yaml"
+
+
+def test_a_stack_policys_notes_split_into_one_entry_per_resource():
+    odd = urn("s", "aws:s3/bucket:Bucket", "name: with a colon")
+    known = {KEY_URN: 0, BUCKET_URN: 0, odd: 0}
+    reason = f"{KEY_URN}: rotated by runbook; see SEC-1\n{odd}: imported\n{BUCKET_URN}: a log sink"
+    assert split_stack_notes(reason, known, ROOT_URN) == [
+        (KEY_URN, "rotated by runbook; see SEC-1"), (odd, "imported"), (BUCKET_URN, "a log sink")]
+
+
+def test_stack_notes_that_name_no_analyzed_resource_stay_the_stacks():
+    known = {KEY_URN: 0}
+    # A whole-stack reason, or another pack's wording, is kept as it is.
+    assert split_stack_notes("the stack has no EFS file system", known, ROOT_URN) == [
+        (ROOT_URN, "the stack has no EFS file system")]
+    assert split_stack_notes(f"{SIGNING_URN}: not in this plan", known, ROOT_URN) == [
+        (ROOT_URN, f"{SIGNING_URN}: not in this plan")]
+    # Lines about analyzed resources go to them, the rest to the stack.
+    assert split_stack_notes(f"{KEY_URN}: out of scope\nplus a general remark", known, ROOT_URN) == [
+        (KEY_URN, "out of scope"), (ROOT_URN, "plus a general remark")]
 
 
 def test_model_serialises_plain_lists():

@@ -15,7 +15,9 @@ around every validator, so no check has to:
   * per-resource "not applicable" for stack policies: stack validators receive a StackArgs, whose
     `not_applicable_to(resource, reason)` records that one resource is out of scope. pulumi-policy
     can only mark a whole stack policy not applicable, so after the validator returns the factory
-    reports a single not-applicable entry listing every such resource and every waived finding.
+    reports a single not-applicable entry listing every such resource and every waived finding,
+    one per line as `<urn>: <reason>` (NOTE_SEPARATOR between lines, sorted by URN, each note on
+    one line), which `quome check` splits back into one entry per resource.
 """
 from __future__ import annotations
 
@@ -42,6 +44,8 @@ from .catalog import REQUIREMENTS, Control
 FRAMEWORK_NAME = "HIPAA Security Rule"
 FRAMEWORK_VERSION = "45 CFR Part 164 Subpart C, as amended 2013-01-25"
 EXEMPTIONS_KEY = "exemptions"
+# Between the per-resource notes of a stack policy's single not-applicable entry.
+NOTE_SEPARATOR = "\n"
 
 _SEVERITY = {
     "low": Severity.LOW,
@@ -70,7 +74,12 @@ class StackArgs(StackValidationArgs):
         """Record that this policy does not apply to `resource`, and why; reported when the check ends."""
         if not reason:
             raise ValueError("not_applicable_to needs a reason")
-        self.not_applicable_notes.append(f"{resource.name}: {reason}")
+        self.not_applicable_notes.append(resource_note(resource, reason))
+
+
+def resource_note(resource: PolicyResource, text: str) -> str:
+    """One line of a stack policy's not-applicable entry: the resource's URN, then why."""
+    return f"{resource.urn}: {' '.join(text.split())}"
 
 
 def resource_policy(control: Control, validate: ResourceValidator,
@@ -223,14 +232,14 @@ def _stack_validator(
             if urn is not None and urn in exempted:
                 resource, waiver = exempted[urn]
                 stack_args.not_applicable_notes.append(
-                    f"{resource.name}: {waiver.not_applicable_reason()} (waived: {message})")
+                    resource_note(resource, f"{waiver.not_applicable_reason()} (waived: {message})"))
                 return
             report_violation(message, urn)
 
         def finish() -> None:
             if stack_args.not_applicable_notes:
-                notes = list(dict.fromkeys(stack_args.not_applicable_notes))
-                stack_args.not_applicable("; ".join(notes))
+                # Sorted: the resources' order (and so the notes') is the engine's registration order.
+                stack_args.not_applicable(NOTE_SEPARATOR.join(sorted(set(stack_args.not_applicable_notes))))
 
         result = validate(stack_args, filtered_report)
         if isawaitable(result):

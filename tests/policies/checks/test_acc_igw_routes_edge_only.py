@@ -136,8 +136,8 @@ def test_a_route_table_without_subnets_is_listed_as_not_applicable():
     spare = FakeResource(RT, "spare-rt", {}, property_dependencies={"vpcId": "vpc"})
     outcome = run(POLICY, network(spare, route("spare-default", "spare-rt")))
     assert outcome.violations == []
-    assert outcome.not_applicable == ("spare-rt: route table routes 0.0.0.0/0 to internet gateway 'igw' "
-                                      "but has no subnet associations")
+    assert outcome.not_applicable_to == {
+        "spare-rt": "route table routes 0.0.0.0/0 to internet gateway 'igw' but has no subnet associations"}
 
 
 def test_fails_for_an_internet_gateway_in_a_vpc_without_edge_subnets():

@@ -88,5 +88,6 @@ def test_an_account_block_in_a_stack_not_owning_the_baseline_is_listed_as_not_ap
     outcome = run(POLICY, stack(bucket_block(), account_block({"blockPublicAcls": False}),
                                 config={"ownsAccountBaseline": False}))
     assert outcome.violations == []
-    assert outcome.not_applicable == ("account-block: ownsAccountBaseline is false: the stack owning the account "
-                                      "baseline is held to the account-level block")
+    assert outcome.not_applicable_to == {
+        "account-block": "ownsAccountBaseline is false: the stack owning the account baseline is held to the "
+                         "account-level block"}

@@ -85,10 +85,10 @@ def test_an_exempted_secret_is_waived_with_its_reason():
                               "expires": "2026-12-31"}]}
     outcome = run(POLICY, stack(config=config), today=datetime.date(2026, 3, 1))
     assert outcome.violations == []
-    assert outcome.not_applicable == (
-        "db-credentials: exempted until 2026-12-31: vendor API key, rotated by the vendor yearly (waived: secret "
-        "'db-credentials' has no SecretRotation; required one that rotates it at least every 90 days "
-        "(maxRotationDays), or an exemption saying why it cannot rotate)")
+    assert outcome.not_applicable_to == {
+        "db-credentials": "exempted until 2026-12-31: vendor API key, rotated by the vendor yearly (waived: secret "
+                          "'db-credentials' has no SecretRotation; required one that rotates it at least every 90 "
+                          "days (maxRotationDays), or an exemption saying why it cannot rotate)"}
 
 
 @pytest.mark.parametrize("expression, days", [

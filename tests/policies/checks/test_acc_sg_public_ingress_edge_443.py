@@ -128,4 +128,5 @@ def test_egress_security_group_rules_are_not_applicable():
                         property_dependencies={"securityGroupId": "nodes"})
     outcome = run(POLICY, stack(rule))
     assert outcome.violations == []
-    assert outcome.not_applicable == "nodes-out: security group rule of type 'egress'; this control covers ingress"
+    assert outcome.not_applicable_to == {
+        "nodes-out": "security group rule of type 'egress'; this control covers ingress"}

@@ -78,5 +78,7 @@ def test_internal_and_network_load_balancers_are_not_applicable():
     nlb = FakeResource(LB, "nlb", {"internal": False, "loadBalancerType": "network"})
     outcome = run(POLICY, stack(internal, nlb))
     assert outcome.violations == []
-    assert outcome.not_applicable == ("internal-alb: internal load balancer, not reachable from the internet; "
-                                      "nlb: network load balancers cannot be associated with a WAF web ACL")
+    assert outcome.not_applicable_to == {
+        "internal-alb": "internal load balancer, not reachable from the internet",
+        "nlb": "network load balancers cannot be associated with a WAF web ACL",
+    }

@@ -196,5 +196,6 @@ def test_a_trail_destination_without_the_audit_tag_is_held_to_the_lock_though_lo
 def test_a_trail_writing_to_another_stacks_bucket_is_not_applicable():
     outcome = run(POLICY, stack(trail(bucket=None)))
     assert outcome.violations == []
-    assert outcome.not_applicable == ("trail: writes to bucket 'quome-audit', which is not created in this stack; "
-                                      "its object lock is checked where it is")
+    assert outcome.not_applicable_to == {
+        "trail": "writes to bucket 'quome-audit', which is not created in this stack; its object lock is checked "
+                 "where it is"}

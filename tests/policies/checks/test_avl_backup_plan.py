@@ -389,8 +389,9 @@ def test_the_in_tree_ebs_provisioner_is_held_to_the_check():
 def test_a_class_of_another_provisioner_is_not_applicable():
     outcome = run(POLICY, platform(provisioner="efs.csi.aws.com"))
     assert outcome.violations == []
-    assert outcome.not_applicable == (f"{ORG_CLASS}: provisioner 'efs.csi.aws.com' creates no EBS volumes (an EFS "
-                                      f"file system behind it is checked as a data store of its own)")
+    assert outcome.not_applicable_to == {
+        ORG_CLASS: "provisioner 'efs.csi.aws.com' creates no EBS volumes (an EFS file system behind it is checked "
+                   "as a data store of its own)"}
 
 
 def test_a_stack_whose_only_classes_create_no_ebs_volumes_is_not_applicable():

@@ -113,8 +113,8 @@ DELIVERY = [FakeResource(BUCKET, "audit", {"bucket": "quome-audit"}),
 def test_log_sink_with_sse_s3_is_listed_as_not_applicable():
     outcome = run(POLICY, stack(SSE_S3, bucket_tags=SINK_TAGS, extra=DELIVERY))
     assert outcome.violations == []
-    assert outcome.not_applicable == ("phi: log-sink bucket (s3-access-logs) uses SSE-S3, "
-                                      "the only encryption AWS log delivery supports")
+    assert outcome.not_applicable_to == {
+        "phi": "log-sink bucket (s3-access-logs) uses SSE-S3, the only encryption AWS log delivery supports"}
 
 
 def test_log_sink_with_sse_kms_fails():
@@ -168,8 +168,8 @@ def test_an_alb_log_sink_that_a_load_balancer_logs_into_may_use_sse_s3():
                           property_dependencies={"accessLogs": "phi"})
     outcome = run(POLICY, stack(SSE_S3, bucket_tags={"quome:log-sink": "alb-access-logs"}, extra=[joined]))
     assert outcome.violations == []
-    assert outcome.not_applicable == ("phi: log-sink bucket (alb-access-logs) uses SSE-S3, "
-                                      "the only encryption AWS log delivery supports")
+    assert outcome.not_applicable_to == {
+        "phi": "log-sink bucket (alb-access-logs) uses SSE-S3, the only encryption AWS log delivery supports"}
 
 
 def test_an_exempted_bucket_is_waived_and_listed_while_others_still_fail():
@@ -181,6 +181,6 @@ def test_an_exempted_bucket_is_waived_and_listed_while_others_still_fail():
     assert outcome.violations == [
         ("bucket 'scratch' has no BucketServerSideEncryptionConfiguration; required one with sseAlgorithm "
          "aws:kms or aws:kms:dsse", urn_for(BUCKET, "scratch"))]
-    assert outcome.not_applicable == (
-        "phi: exempted until 2026-06-30: bucket imported from the legacy account "
-        "(waived: bucket 'phi': sseAlgorithm is 'AES256'; required aws:kms or aws:kms:dsse)")
+    assert outcome.not_applicable_to == {
+        "phi": "exempted until 2026-06-30: bucket imported from the legacy account "
+               "(waived: bucket 'phi': sseAlgorithm is 'AES256'; required aws:kms or aws:kms:dsse)"}

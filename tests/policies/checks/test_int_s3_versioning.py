@@ -66,9 +66,9 @@ def test_an_exempted_bucket_is_waived_and_listed_while_others_still_fail():
     assert outcome.violations == [
         ("bucket 'scratch' has no BucketVersioning; required one with versioningConfiguration.status Enabled",
          urn_for(BUCKET, "scratch"))]
-    assert outcome.not_applicable == (
-        "phi: exempted until 2026-06-30: imported bucket, versioned in SEC-7 (waived: bucket 'phi' has no "
-        "BucketVersioning; required one with versioningConfiguration.status Enabled)")
+    assert outcome.not_applicable_to == {
+        "phi": "exempted until 2026-06-30: imported bucket, versioned in SEC-7 (waived: bucket 'phi' has no "
+               "BucketVersioning; required one with versioningConfiguration.status Enabled)"}
 
 
 def test_an_unknown_status_during_preview_defers_the_check():

@@ -96,10 +96,11 @@ def test_system_namespaces_and_their_policies_are_listed_as_not_applicable():
                           {"metadata": {"name": "coredns", "namespace": "kube-system"}, "spec": {"podSelector": {}}})]
     outcome = run(POLICY, stack(extra=extra))
     assert outcome.violations == []
-    assert outcome.not_applicable == (
-        "system-namespace: namespace 'kube-system' is a system namespace (neither quome.io/tenant: \"true\" nor a "
-        "quome.io/organization label); coredns-ingress: namespace 'kube-system' is not a tenant namespace of this "
-        "stack")
+    assert outcome.not_applicable_to == {
+        "system-namespace": "namespace 'kube-system' is a system namespace (neither quome.io/tenant: \"true\" nor "
+                            "a quome.io/organization label)",
+        "coredns-ingress": "namespace 'kube-system' is not a tenant namespace of this stack",
+    }
 
 
 def test_a_namespace_with_only_the_organization_label_is_held_to_default_deny():

@@ -98,14 +98,15 @@ def stack(selector=SANDBOX_SELECTOR, tolerations=SANDBOX_TOLERATIONS, sandbox_ta
     return stack_args(resources, config=resolved_config(POLICY))
 
 
-SYSTEM_POOL_NOTES = ("cluster-system: no gVisor RuntimeClass schedules onto this node group; "
-                     "cluster-system-lt: not the launch template of a node group a gVisor RuntimeClass uses")
+NO_CLASS_SCHEDULES_HERE = "no gVisor RuntimeClass schedules onto this node group"
+NOT_A_RUNTIME_POOLS_TEMPLATE = "not the launch template of a node group a gVisor RuntimeClass uses"
+SYSTEM_POOL_NOTES = {"cluster-system": NO_CLASS_SCHEDULES_HERE, "cluster-system-lt": NOT_A_RUNTIME_POOLS_TEMPLATE}
 
 
 def test_passes_for_the_shared_and_the_dedicated_runtime_class():
     outcome = run(POLICY, stack())
     assert outcome.violations == []
-    assert outcome.not_applicable == SYSTEM_POOL_NOTES
+    assert outcome.not_applicable_to == SYSTEM_POOL_NOTES
 
 
 def test_a_pool_behind_a_taint_the_class_does_not_tolerate_is_not_reached():
@@ -113,11 +114,8 @@ def test_a_pool_behind_a_taint_the_class_does_not_tolerate_is_not_reached():
     # off: that pool is no concern of the shared class, even if it installed nothing.
     outcome = run(POLICY, stack(acme_class=False, acme_user_data=None))
     assert outcome.violations == []
-    assert outcome.not_applicable == (
-        "acme-pool: no gVisor RuntimeClass schedules onto this node group; "
-        "cluster-system: no gVisor RuntimeClass schedules onto this node group; "
-        "acme-pool-lt: not the launch template of a node group a gVisor RuntimeClass uses; "
-        "cluster-system-lt: not the launch template of a node group a gVisor RuntimeClass uses")
+    assert outcome.not_applicable_to == {
+        **SYSTEM_POOL_NOTES, "acme-pool": NO_CLASS_SCHEDULES_HERE, "acme-pool-lt": NOT_A_RUNTIME_POOLS_TEMPLATE}
 
 
 def test_the_dedicated_class_reaches_its_own_pool():
@@ -130,8 +128,8 @@ def test_the_dedicated_class_reaches_its_own_pool():
 def test_runtime_classes_with_other_handlers_are_listed_as_not_applicable():
     outcome = run(POLICY, stack(extra=[runtime_class("kata-runtime-class", "kata", {}, [], handler="kata-qemu")]))
     assert outcome.violations == []
-    assert outcome.not_applicable == ("kata-runtime-class: handler is 'kata-qemu', not gVisor's runsc; "
-                                      + SYSTEM_POOL_NOTES)
+    assert outcome.not_applicable_to == {
+        "kata-runtime-class": "handler is 'kata-qemu', not gVisor's runsc", **SYSTEM_POOL_NOTES}
 
 
 def test_fails_against_the_stack_without_any_runsc_runtime_class():

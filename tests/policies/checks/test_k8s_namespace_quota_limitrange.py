@@ -44,7 +44,7 @@ def test_fails_against_the_namespace_without_a_quota():
 def test_fails_when_the_quota_sits_in_another_namespace():
     outcome = run(POLICY, stack(quota_namespace="org-other"))
     assert outcome.messages == [f"namespace 'org-acme' has no ResourceQuota; {QUOTA_REQUIRED}"]
-    assert outcome.not_applicable == "acme-quota: namespace 'org-other' is not a tenant namespace of this stack"
+    assert outcome.not_applicable_to == {"acme-quota": "namespace 'org-other' is not a tenant namespace of this stack"}
 
 
 def test_fails_when_the_quota_leaves_out_a_required_limit():
@@ -83,9 +83,9 @@ def test_system_namespaces_are_listed_as_not_applicable():
     extra = [FakeResource(NAMESPACE, "monitoring", {"metadata": {"name": "monitoring"}})]
     outcome = run(POLICY, stack(extra=extra))
     assert outcome.violations == []
-    assert outcome.not_applicable == (
-        "monitoring: namespace 'monitoring' is a system namespace (neither quome.io/tenant: \"true\" nor a "
-        "quome.io/organization label)")
+    assert outcome.not_applicable_to == {
+        "monitoring": "namespace 'monitoring' is a system namespace (neither quome.io/tenant: \"true\" nor a "
+                      "quome.io/organization label)"}
 
 
 def test_a_namespace_with_only_the_organization_label_is_held_to_quota_and_limits():

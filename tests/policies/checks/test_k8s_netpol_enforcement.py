@@ -26,7 +26,7 @@ def stack(configuration_values=NETWORK_POLICY_ENABLED, with_cni=True, config=Non
 def test_passes_when_the_vpc_cni_enforces_network_policies():
     outcome = run(POLICY, stack())
     assert outcome.violations == []
-    assert outcome.not_applicable == "cluster-coredns: add-on 'coredns' is not the VPC CNI"
+    assert outcome.not_applicable_to == {"cluster-coredns": "add-on 'coredns' is not the VPC CNI"}
 
 
 def test_passes_with_other_settings_beside_the_flag():
