@@ -273,7 +273,8 @@ def _expect(cond: bool, where: str, what: str) -> None:
         raise PlanError(f"{where}: {what}")
 
 
-def _parse_resource(i: int, raw: Any) -> PlanResource:
+def parse_resource(i: int, raw: Any) -> PlanResource:
+    """One entry of a plan document's "resources", checked; `i` is its index, for messages."""
     where = f"resources[{i}]"
     _expect(isinstance(raw, dict), where, f"expected an object, got {type(raw).__name__}")
     for key in ("urn", "type", "name"):
@@ -343,7 +344,7 @@ def build_requests(plan: Mapping[str, Any], context: StackContext) -> RequestSet
     for key in ("project", "stack"):
         _expect(isinstance(plan.get(key), str) and plan[key] != "", "plan", f'"{key}" must be a non-empty string')
     _expect(isinstance(plan.get("resources"), list), "plan", '"resources" must be a list')
-    resources = [_parse_resource(i, r) for i, r in enumerate(plan["resources"])]
+    resources = [parse_resource(i, r) for i, r in enumerate(plan["resources"])]
     seen: set[str] = set()
     for r in resources:
         _expect(r.urn not in seen, f"resource {r.urn}", "appears twice in the plan")
@@ -354,28 +355,42 @@ def build_requests(plan: Mapping[str, Any], context: StackContext) -> RequestSet
         # Mocks parent top-level resources to a root stack they never list: use that URN.
         root = next((r.parent for r in resources if r.parent and split_urn(r.parent)[0] == STACK_TYPE),
                     stack_urn(plan["project"], plan["stack"]))
-        resources.insert(0, PlanResource(
-            urn=root, type=STACK_TYPE, name=f"{plan['project']}-{plan['stack']}", custom=False, parent=None,
-            protect=False, provider=None, inputs={}, dependencies=(), property_dependencies={}, options={}))
-    resources = [r if r.parent or r.type == STACK_TYPE else _with_parent(r, root) for r in resources]
+        resources.insert(0, root_stack_resource(plan["project"], plan["stack"], root))
+    resources = [with_root_parent(r, root) for r in resources]
 
     by_urn = {r.urn: r for r in resources}
     requests = []
     for r in resources:
-        req = proto.AnalyzeRequest(type=r.type, urn=r.urn, name=r.name, properties=_struct(r.inputs),
-                                   options=_options(r))
-        if r.provider:
-            prov = by_urn.get(r.provider)
-            # No silent empty provider: a residency policy judging an unknown region would lie.
-            _expect(prov is not None, f"resource {r.urn}", f"its provider {r.provider} is not in the plan")
-            req.provider.CopyFrom(proto.AnalyzerProviderResource(
-                type=prov.type, urn=prov.urn, name=prov.name, properties=_struct(prov.inputs)))
-        requests.append(req)
+        prov = by_urn.get(r.provider) if r.provider else None
+        # No silent empty provider: a residency policy judging an unknown region would lie.
+        _expect(not r.provider or prov is not None, f"resource {r.urn}",
+                f"its provider {r.provider} is not in the plan")
+        requests.append(analyze_request(r, prov))
     return RequestSet(context=context, stack_urn=root, resources=tuple(resources), analyze=tuple(requests))
 
 
-def _with_parent(r: PlanResource, parent: str) -> PlanResource:
-    return dataclasses.replace(r, parent=parent)
+def root_stack_resource(project: str, stack: str, urn: Optional[str] = None) -> PlanResource:
+    """The root `pulumi:pulumi:Stack` resource the engine registers first (a plan from mocks omits it)."""
+    return PlanResource(urn=urn or stack_urn(project, stack), type=STACK_TYPE, name=f"{project}-{stack}",
+                        custom=False, parent=None, protect=False, provider=None, inputs={}, dependencies=(),
+                        property_dependencies={}, options={})
+
+
+def with_root_parent(resource: PlanResource, root: str) -> PlanResource:
+    """As the engine does: a resource registered without a parent is the root stack's child."""
+    if resource.parent or resource.type == STACK_TYPE:
+        return resource
+    return dataclasses.replace(resource, parent=root)
+
+
+def analyze_request(resource: PlanResource, provider: Optional[PlanResource]) -> proto.AnalyzeRequest:
+    """The engine's Analyze request for one resource: its inputs, options and provider."""
+    req = proto.AnalyzeRequest(type=resource.type, urn=resource.urn, name=resource.name,
+                               properties=_struct(resource.inputs), options=_options(resource))
+    if provider is not None:
+        req.provider.CopyFrom(proto.AnalyzerProviderResource(
+            type=provider.type, urn=provider.urn, name=provider.name, properties=_struct(provider.inputs)))
+    return req
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,8 +401,9 @@ class _Backend(Protocol):
     def configure_stack(self, request: proto.AnalyzerStackConfigureRequest) -> None: ...
     def get_analyzer_info(self) -> proto.AnalyzerInfo: ...
     def configure(self, request: proto.ConfigureAnalyzerRequest) -> None: ...
-    def remediate(self, requests: Sequence[proto.AnalyzeRequest]) -> list[proto.RemediateResponse]: ...
-    def analyze(self, requests: Sequence[proto.AnalyzeRequest]) -> list[proto.AnalyzeResponse]: ...
+    # One resource per call (the protocol has no batch call); callers keep several in flight.
+    def remediate(self, request: proto.AnalyzeRequest) -> proto.RemediateResponse: ...
+    def analyze(self, request: proto.AnalyzeRequest) -> proto.AnalyzeResponse: ...
     def analyze_stack(self, request: proto.AnalyzeStackRequest) -> proto.AnalyzeResponse: ...
 
 
@@ -404,12 +420,11 @@ class AnalyzerSession:
     """
 
     def __init__(self, pack_dir: Path, context: StackContext, *, startup_timeout: float = 60.0,
-                 rpc_timeout: float = 300.0, workers: int = ANALYZE_WORKERS) -> None:
+                 rpc_timeout: float = 300.0) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.context = context
         self.startup_timeout = startup_timeout
         self.rpc_timeout = rpc_timeout
-        self.workers = workers
         self.port: Optional[int] = None
         self._proc: Optional[subprocess.Popen] = None
         self._channel: Optional[grpc.Channel] = None
@@ -551,11 +566,6 @@ class AnalyzerSession:
         except grpc.RpcError as e:
             raise self._rpc_error(what, e, urn) from None
 
-    def _fan_out(self, what: str, fn: Callable[..., Any], requests: Sequence[proto.AnalyzeRequest]) -> list[Any]:
-        # There is no batch RPC: one call per resource, kept in flight from `workers` threads.
-        with concurrent.futures.ThreadPoolExecutor(max_workers=self.workers) as pool:
-            return list(pool.map(lambda r: self._call(what, fn, r, r.urn), requests))
-
     def configure_stack(self, request: proto.AnalyzerStackConfigureRequest) -> None:
         assert self._stub
         self._call("ConfigureStack", self._stub.ConfigureStack, request)
@@ -568,13 +578,14 @@ class AnalyzerSession:
         assert self._stub
         self._call("Configure", self._stub.Configure, request)
 
-    def remediate(self, requests: Sequence[proto.AnalyzeRequest]) -> list[proto.RemediateResponse]:
+    def remediate(self, request: proto.AnalyzeRequest) -> proto.RemediateResponse:
         assert self._stub
-        return self._fan_out("Remediate", self._stub.Remediate, requests)
+        return self._call("Remediate", self._stub.Remediate, request, request.urn)
 
-    def analyze(self, requests: Sequence[proto.AnalyzeRequest]) -> list[proto.AnalyzeResponse]:
+    def analyze(self, request: proto.AnalyzeRequest) -> proto.AnalyzeResponse:
         assert self._stub
-        return self._fan_out("Analyze", self._stub.Analyze, requests)
+        return self._call("Analyze", self._stub.Analyze, request, request.urn)
+
 
     def analyze_stack(self, request: proto.AnalyzeStackRequest) -> proto.AnalyzeResponse:
         assert self._stub
@@ -716,13 +727,9 @@ class InProcessAnalyzer:
             where = f" for {urn}" if urn else ""
             raise AnalyzerError(f"policy pack {what}{where} failed: {type(e).__name__}: {e}") from e
 
-    def _one(self, what: str, fn: Callable[..., Any], request: Any) -> Any:
+    def _one(self, what: str, fn: Callable[..., Any], request: Any, urn: str = "") -> Any:
         assert self._pool
-        return self._pool.submit(self._call, what, fn, request).result()
-
-    def _fan_out(self, what: str, fn: Callable[..., Any], requests: Sequence[proto.AnalyzeRequest]) -> list[Any]:
-        assert self._pool
-        return list(self._pool.map(lambda r: self._call(what, fn, r, r.urn), requests))
+        return self._pool.submit(self._call, what, fn, request, urn).result()
 
     def configure_stack(self, request: proto.AnalyzerStackConfigureRequest) -> None:
         self._one("ConfigureStack", self._servicer.ConfigureStack, request)
@@ -733,11 +740,11 @@ class InProcessAnalyzer:
     def configure(self, request: proto.ConfigureAnalyzerRequest) -> None:
         self._one("Configure", self._servicer.Configure, request)
 
-    def remediate(self, requests: Sequence[proto.AnalyzeRequest]) -> list[proto.RemediateResponse]:
-        return self._fan_out("Remediate", self._servicer.Remediate, requests)
+    def remediate(self, request: proto.AnalyzeRequest) -> proto.RemediateResponse:
+        return self._one("Remediate", self._servicer.Remediate, request, request.urn)
 
-    def analyze(self, requests: Sequence[proto.AnalyzeRequest]) -> list[proto.AnalyzeResponse]:
-        return self._fan_out("Analyze", self._servicer.Analyze, requests)
+    def analyze(self, request: proto.AnalyzeRequest) -> proto.AnalyzeResponse:
+        return self._one("Analyze", self._servicer.Analyze, request, request.urn)
 
     def analyze_stack(self, request: proto.AnalyzeStackRequest) -> proto.AnalyzeResponse:
         return self._one("AnalyzeStack", self._servicer.AnalyzeStack, request)
@@ -785,51 +792,148 @@ def configure_request(config: Mapping[str, ResolvedPolicyConfig]) -> proto.Confi
     return req
 
 
-def evaluate(backend: _Backend, requests: RequestSet, resolve_config: ConfigResolver,
-             pack_version: Optional[str] = None) -> Evaluation:
-    """ConfigureStack, GetAnalyzerInfo, Configure, Remediate+Analyze per resource, AnalyzeStack."""
-    backend.configure_stack(requests.context.configure_stack_request())
-    pack = pack_info_from_proto(backend.get_analyzer_info(), pack_version)
-    config = resolve_config(pack)
-    backend.configure(configure_request(config))
+@dataclass(frozen=True)
+class ResourceAnalysis:
+    """One resource through Remediate (when a policy remediates) and Analyze."""
 
-    analyze = list(requests.analyze)
-    remediations: list[AppliedRemediation] = []
-    extra: dict[int, list[proto.AnalyzeDiagnostic]] = {}
-    # The engine calls Remediate for every resource; the Python servicer answers it only for
-    # policies at "remediate", so without one the round trips are skipped with identical results.
-    if any(c.enforcement == "remediate" for c in config.values()):
-        for i, resp in enumerate(backend.remediate(analyze)):
-            for rem in resp.remediations:
+    request: proto.AnalyzeRequest  # as analyzed: the remediated inputs, if any
+    response: proto.AnalyzeResponse
+    remediations: tuple[AppliedRemediation, ...] = ()
+
+
+class PackRun:
+    """One pack over one stack, in the CLI's order: configure once, each resource, then the stack.
+
+    `analyze_resource` is safe to call from several threads once `configure` has returned.
+    """
+
+    def __init__(self, backend: _Backend, context: StackContext, resolve_config: ConfigResolver,
+                 pack_version: Optional[str] = None) -> None:
+        self.backend = backend
+        self.context = context
+        self.resolve_config = resolve_config
+        self.pack_version = pack_version
+        self.pack: Optional[PackInfo] = None
+        self.config: Mapping[str, ResolvedPolicyConfig] = {}
+        self.remediating = False
+
+    def configure(self) -> None:
+        """ConfigureStack, GetAnalyzerInfo, then Configure with the config resolved against the pack."""
+        self.backend.configure_stack(self.context.configure_stack_request())
+        pack = pack_info_from_proto(self.backend.get_analyzer_info(), self.pack_version)
+        config = self.resolve_config(pack)
+        self.backend.configure(configure_request(config))
+        self.pack, self.config = pack, config
+        # The engine calls Remediate for every resource; the Python servicer answers it only for
+        # policies at "remediate", so without one the round trips are skipped with identical results.
+        self.remediating = any(c.enforcement == "remediate" for c in config.values())
+
+    def analyze_resource(self, request: proto.AnalyzeRequest) -> ResourceAnalysis:
+        if self.pack is None:
+            raise AnalyzerError("the pack is not configured yet")
+        remediations: list[AppliedRemediation] = []
+        extra: list[proto.AnalyzeDiagnostic] = []
+        if self.remediating:
+            for rem in self.backend.remediate(request).remediations:
                 if rem.diagnostic:
                     # The engine shows a remediation that could not run as an advisory violation.
-                    extra.setdefault(i, []).append(proto.AnalyzeDiagnostic(
+                    extra.append(proto.AnalyzeDiagnostic(
                         policyName=rem.policyName, policyPackName=rem.policyPackName,
                         policyPackVersion=rem.policyPackVersion, description=rem.description,
-                        message=rem.diagnostic, enforcementLevel=proto.ADVISORY, urn=analyze[i].urn))
+                        message=rem.diagnostic, enforcementLevel=proto.ADVISORY, urn=request.urn))
                 elif rem.HasField("properties"):
-                    new = proto.AnalyzeRequest()
-                    new.CopyFrom(analyze[i])
-                    new.properties.CopyFrom(rem.properties)
-                    analyze[i] = new
+                    remediated = proto.AnalyzeRequest()
+                    remediated.CopyFrom(request)
+                    remediated.properties.CopyFrom(rem.properties)
+                    request = remediated
                     remediations.append(AppliedRemediation(
-                        rem.policyName, analyze[i].urn, json_format.MessageToDict(rem.properties)))
-    responses = backend.analyze(analyze)
-    for i, diags in extra.items():
-        responses[i].diagnostics.extend(diags)
-    stack_response = backend.analyze_stack(requests.stack_request(analyze))
-    return Evaluation(pack=pack, policy_config=config, requests=requests, analyze_requests=tuple(analyze),
-                      analyze_responses=tuple(responses), stack_response=stack_response,
-                      remediations=tuple(remediations))
+                        rem.policyName, request.urn, json_format.MessageToDict(rem.properties)))
+        response = self.backend.analyze(request)
+        response.diagnostics.extend(extra)
+        return ResourceAnalysis(request, response, tuple(remediations))
+
+    def evaluate(self, requests: RequestSet, workers: int = ANALYZE_WORKERS) -> Evaluation:
+        """Remediate+Analyze every resource, then AnalyzeStack over all of them as analyzed."""
+        if self.pack is None:
+            raise AnalyzerError("the pack is not configured yet")
+        if requests.context != self.context:
+            raise AnalyzerError(f"the pack was configured for stack {self.context.stack!r} of project "
+                                f"{self.context.project!r}, not for the plan's stack {requests.context.stack!r} "
+                                f"of project {requests.context.project!r}")
+        # There is no batch RPC: one call per resource, kept in flight from `workers` threads.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="quome-analyze") as pool:
+            analyses = list(pool.map(self.analyze_resource, requests.analyze))
+        analyzed = [a.request for a in analyses]
+        stack_response = self.backend.analyze_stack(requests.stack_request(analyzed))
+        return Evaluation(pack=self.pack, policy_config=self.config, requests=requests,
+                          analyze_requests=tuple(analyzed), analyze_responses=tuple(a.response for a in analyses),
+                          stack_response=stack_response,
+                          remediations=tuple(r for a in analyses for r in a.remediations))
+
+
+def evaluate(backend: _Backend, requests: RequestSet, resolve_config: ConfigResolver,
+             pack_version: Optional[str] = None, workers: int = ANALYZE_WORKERS) -> Evaluation:
+    """ConfigureStack, GetAnalyzerInfo, Configure, Remediate+Analyze per resource, AnalyzeStack."""
+    run = PackRun(backend, requests.context, resolve_config, pack_version)
+    run.configure()
+    return run.evaluate(requests, workers)
+
+
+class PreparedPack:
+    """The pack's process, started and configured in the background while the caller plans the stack.
+
+    The CLI starts a preview's analyzers before it runs the program; likewise the few hundred
+    milliseconds a Python pack takes to start and answer ConfigureStack, GetAnalyzerInfo and
+    Configure overlap with planning here instead of adding to the check. Everything after that is
+    `evaluate`'s sequence, unchanged. Use as a context manager; the process is stopped on exit, also
+    when planning failed.
+    """
+
+    def __init__(self, pack_dir: Path, context: StackContext, resolve_config: ConfigResolver, *,
+                 workers: int = ANALYZE_WORKERS) -> None:
+        self.session = AnalyzerSession(pack_dir, context)
+        self.run = PackRun(self.session, context, resolve_config, read_pack_version(pack_dir))
+        self.workers = workers
+        self._starter: Optional[concurrent.futures.ThreadPoolExecutor] = None
+        self._ready: Optional[concurrent.futures.Future[None]] = None
+
+    def __enter__(self) -> "PreparedPack":
+        self._starter = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="quome-start")
+        self._ready = self._starter.submit(self._start)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        self.session.start()
+        self.run.configure()
+
+    def evaluate(self, requests: RequestSet) -> Evaluation:
+        """Wait for the pack (raising what starting or configuring it raised), then evaluate."""
+        if self._ready is None:
+            raise AnalyzerError("the pack is not started; use PreparedPack as a context manager")
+        self._ready.result()
+        return self.run.evaluate(requests, self.workers)
+
+    def close(self) -> None:
+        if self._ready is not None:
+            # Never stop a process that is still starting: wait until it is up (or has failed).
+            concurrent.futures.wait([self._ready])
+        self.session.close()
+        if self._starter is not None:
+            self._starter.shutdown(wait=True)
+            self._starter = None
 
 
 def run_pack(pack_dir: Path, requests: RequestSet, resolve_config: ConfigResolver, *,
              in_process: bool = False, workers: int = ANALYZE_WORKERS) -> Evaluation:
     """One analyzer per check: start it, evaluate, stop it."""
     version = read_pack_version(pack_dir)
-    backend_cls = InProcessAnalyzer if in_process else AnalyzerSession
-    with backend_cls(pack_dir, requests.context, workers=workers) as backend:
-        return evaluate(backend, requests, resolve_config, version)
+    backend = (InProcessAnalyzer(pack_dir, requests.context, workers=workers) if in_process
+               else AnalyzerSession(pack_dir, requests.context))
+    with backend:
+        return evaluate(backend, requests, resolve_config, version, workers)
 
 
 def time_backends(pack_dir: Path, requests: RequestSet, resolve_config: ConfigResolver, *,

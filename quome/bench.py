@@ -1,8 +1,10 @@
 """`quome bench`: how long planning and checking take, for the dev stack grown to N organizations.
 
 Speed targets live here, never in timed tests: `quome plan --stack dev --json` under 20 s, and the
-default check (subprocess + gRPC, as the CLI runs the pack) at most 10% of the planning time. Prints
-one JSON object per line.
+default check (`quome check --stack`: subprocess + gRPC, as the CLI runs the pack) at most 10% of the
+planning time. That check plans the stack while the pack's process starts beside the program, so its
+cost is what it adds after the plan (`check_seconds`); checking a saved plan (`quome check --plan`)
+also pays the pack's start (`saved_plan_check_seconds`). Prints one JSON object per line.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _timed(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 def measure(organizations: int, repeat: int) -> dict[str, Any]:
-    from quome.check import check_plan
+    from quome.check import check_plan, check_stack
 
     base = yaml.safe_load((PROJECT_ROOT / "stacks" / f"Pulumi.{BASE_STACK}.yaml").read_text())
     stack = f"bench-{organizations}"
@@ -94,10 +96,20 @@ def measure(organizations: int, repeat: int) -> dict[str, Any]:
     )
     try:
         plan_seconds, plan = _timed(lambda: plan_stack(stack, root), repeat)
-        check_seconds, result = _timed(lambda: check_plan(plan, root=root), repeat)
+        saved_plan_seconds, saved = _timed(lambda: check_plan(plan, root=root), repeat)
         in_process_seconds, _ = _timed(lambda: check_plan(plan, root=root, in_process=True), repeat)
+        runs = []
+        for _ in range(repeat):
+            timings: dict[str, float] = {}
+            result = check_stack(stack, root=root, timings=timings)
+            runs.append(timings)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    if result.to_dict() != saved.to_dict():
+        raise RuntimeError(f"stack {stack}: `quome check --stack` and `quome check --plan` disagree")
+    # Each run's own ratio: its check against the plan it followed, on the same machine state.
+    ratio = statistics.median(t["check_seconds"] / t["plan_seconds"] for t in runs)
+    check_seconds = statistics.median(t["check_seconds"] for t in runs)
     summary = result.to_dict()["summary"]
     return {
         "organizations": organizations,
@@ -105,9 +117,10 @@ def measure(organizations: int, repeat: int) -> dict[str, Any]:
         "repeat": repeat,
         "plan_seconds": round(plan_seconds, 3),
         "check_seconds": round(check_seconds, 3),
-        "check_in_process_seconds": round(in_process_seconds, 3),
-        "check_to_plan_ratio": round(check_seconds / plan_seconds, 3),
-        "check_within_10_percent": check_seconds <= 0.10 * plan_seconds,
+        "check_to_plan_ratio": round(ratio, 3),
+        "check_within_10_percent": ratio <= 0.10,
+        "saved_plan_check_seconds": round(saved_plan_seconds, 3),
+        "saved_plan_check_in_process_seconds": round(in_process_seconds, 3),
         "plan_within_20_seconds": plan_seconds < 20.0,
         "mandatory_violations": summary["mandatory"],
         "advisory_violations": summary["advisory"],

@@ -13,10 +13,21 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from quome.analyzer import AnalyzerError, PlanError, StackContext, build_requests, run_pack
+from quome.analyzer import (
+    AnalyzerError,
+    ConfigResolver,
+    PackInfo,
+    PlanError,
+    PreparedPack,
+    ResolvedPolicyConfig,
+    StackContext,
+    build_requests,
+    run_pack,
+)
 from quome.policy_config import PolicyConfigError, load_policy_config, policy_config_path, resolve_policy_config
 from quome.report import RENDERERS, CheckResult, build_result, render
 
@@ -54,6 +65,24 @@ def stack_context(plan: Mapping[str, Any], root: Path = PROJECT_ROOT) -> StackCo
                         secret_keys=tuple(stack_file.secret_keys), tags=tags)
 
 
+def _config_resolver(root: Path, stack: str) -> ConfigResolver:
+    """Read and check the stack's policy config file now; resolve it against the pack once it has answered."""
+    config_path = policy_config_path(root, stack)
+    shown = _relative(config_path, root)
+    try:
+        raw_config = load_policy_config(config_path, shown)
+    except PolicyConfigError as e:
+        raise CheckInputError(str(e)) from None
+
+    def resolve(pack: PackInfo) -> Mapping[str, ResolvedPolicyConfig]:
+        try:
+            return resolve_policy_config(raw_config, pack, shown)
+        except PolicyConfigError as e:
+            raise CheckInputError(str(e)) from None
+
+    return resolve
+
+
 def check_plan(plan: Mapping[str, Any], *, root: Path = PROJECT_ROOT, pack_dir: Optional[Path] = None,
                in_process: bool = False, source: str = "plan") -> CheckResult:
     """Run the pack over a plan document; the Python API behind `quome check`.
@@ -70,22 +99,37 @@ def check_plan(plan: Mapping[str, Any], *, root: Path = PROJECT_ROOT, pack_dir: 
         requests = build_requests(plan, context)
     except PlanError as e:
         raise CheckInputError(f"{source}: {e}") from None
-
-    config_path = policy_config_path(root, context.stack)
-    shown = _relative(config_path, root)
-    try:
-        raw_config = load_policy_config(config_path, shown)
-    except PolicyConfigError as e:
-        raise CheckInputError(str(e)) from None
-
-    def resolve(pack):
-        try:
-            return resolve_policy_config(raw_config, pack, shown)
-        except PolicyConfigError as e:
-            raise CheckInputError(str(e)) from None
-
-    evaluation = run_pack(pack_dir, requests, resolve, in_process=in_process)
+    evaluation = run_pack(pack_dir, requests, _config_resolver(root, context.stack), in_process=in_process)
     return build_result(evaluation, source_root=root)
+
+
+def check_stack(stack: str, *, root: Path = PROJECT_ROOT, pack_dir: Optional[Path] = None,
+                timings: Optional[dict[str, float]] = None) -> CheckResult:
+    """Plan the stack and check the plan, the pack starting while the program runs (as in a preview).
+
+    The result is check_plan's for the same plan; only the pack's start-up overlaps with planning.
+    `timings`, if given, gets "plan_seconds" and "check_seconds" (all that follows the plan), for
+    `quome bench`. Raises what plan_stack and check_plan raise.
+    """
+    from quome.plan import PROJECT, plan_stack
+
+    root = Path(root)
+    pack_dir = Path(pack_dir) if pack_dir else root / "policies" / "hipaa"
+    context = stack_context({"project": PROJECT, "stack": stack}, root)
+    resolve = _config_resolver(root, stack)
+    started = time.perf_counter()
+    with PreparedPack(pack_dir, context, resolve) as pack:
+        plan = plan_stack(stack, root)
+        planned = time.perf_counter()
+        try:
+            requests = build_requests(plan, stack_context(plan, root))
+        except PlanError as e:
+            raise CheckInputError(f"plan of stack {stack}: {e}") from None
+        evaluation = pack.evaluate(requests)
+    result = build_result(evaluation, source_root=root)
+    if timings is not None:
+        timings.update(plan_seconds=planned - started, check_seconds=time.perf_counter() - planned)
+    return result
 
 
 def _read_plan(path: Path) -> dict[str, Any]:
@@ -129,14 +173,17 @@ def run(ns: argparse.Namespace) -> int:
     root = Path(ns.root) if getattr(ns, "root", None) else PROJECT_ROOT
     try:
         if ns.plan is not None:
-            plan = _read_plan(ns.plan)
-            source = str(ns.plan)
-        else:
+            result = check_plan(_read_plan(ns.plan), root=root, pack_dir=ns.pack, in_process=ns.in_process,
+                                source=str(ns.plan))
+        elif ns.in_process:
+            # The in-process servicer shares this process's Pulumi runtime with the program under
+            # mocks, so it may only start once the program has finished.
             from quome.plan import plan_stack
 
-            plan = plan_stack(ns.stack, root)
-            source = f"plan of stack {ns.stack}"
-        result = check_plan(plan, root=root, pack_dir=ns.pack, in_process=ns.in_process, source=source)
+            result = check_plan(plan_stack(ns.stack, root), root=root, pack_dir=ns.pack, in_process=True,
+                                source=f"plan of stack {ns.stack}")
+        else:
+            result = check_stack(ns.stack, root=root, pack_dir=ns.pack)
         text = render(result, ns.format)
         if ns.output is not None:
             ns.output.parent.mkdir(parents=True, exist_ok=True)

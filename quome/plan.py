@@ -26,6 +26,8 @@ from components.config import ConfigError, LoadedSpec, check_stacks_together, pa
 from quome.mocks import AwsLikeMocks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The project name of Pulumi.yaml: what the engine puts in every URN and tells the policy pack.
+PROJECT = "quome-platform"
 SECRET = "[secret]"
 _SECRET_SIG = ("4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270")
 _RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
@@ -249,7 +251,7 @@ def run_under_mocks(
     region: str,
     config: Mapping[str, Any] | None = None,
     secret_keys: Sequence[str] = (),
-    project: str = "quome-platform",
+    project: str = PROJECT,
 ) -> Plan:
     """Run `body` (which registers resources) under mocks; return every registration and the stack outputs.
 

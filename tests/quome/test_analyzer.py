@@ -14,6 +14,7 @@ from quome.analyzer import (
     AnalyzerSession,
     InProcessAnalyzer,
     PlanError,
+    PreparedPack,
     ResolvedPolicyConfig,
     StackContext,
     build_requests,
@@ -209,6 +210,60 @@ def test_subprocess_and_in_process_agree_on_the_fixture():
     assert _as_dicts(over_grpc) == _as_dicts(in_process)
     assert over_grpc.pack == in_process.pack
     assert build_result(over_grpc).to_dict() == build_result(in_process).to_dict()
+
+
+def test_a_prepared_pack_starts_and_configures_itself_while_the_caller_works():
+    reqs = build_requests(fixture_plan(), CONTEXT)
+    resolved = []
+
+    def resolve(pack):
+        resolved.append(pack.name)
+        return defaults(pack)
+
+    with PreparedPack(MINI_PACK, CONTEXT, resolve) as pack:
+        # Nothing waits for the pack until it is needed: planning happens meanwhile.
+        evaluation = pack.evaluate(reqs)
+        pid = pack.session.pid
+        assert _alive(pid)
+    assert not _alive(pid)
+    assert resolved == ["mini-hipaa"]
+    with AnalyzerSession(MINI_PACK, CONTEXT) as session:
+        sequential = evaluate(session, reqs, defaults, read_pack_version(MINI_PACK))
+    assert _as_dicts(evaluation) == _as_dicts(sequential)
+    assert build_result(evaluation).to_dict() == build_result(sequential).to_dict()
+
+
+def test_a_prepared_pack_is_stopped_when_planning_fails(monkeypatch):
+    closed = []
+    close = AnalyzerSession.close
+
+    def recording_close(session):
+        closed.append(session.pid)
+        close(session)
+
+    monkeypatch.setattr(AnalyzerSession, "close", recording_close)
+    with pytest.raises(RuntimeError, match="program failed"):
+        with PreparedPack(MINI_PACK, CONTEXT, defaults):
+            raise RuntimeError("program failed")
+    # Closing waited for the start that was still under way, then stopped the process it started.
+    (pid,) = closed
+    assert pid is not None and not _alive(pid)
+
+
+def test_a_prepared_pack_reports_what_configuring_it_raised():
+    def refuse(pack):
+        raise ValueError("stacks/policy.fixture.json: mini-residency: allowedRegions: required")
+
+    with PreparedPack(MINI_PACK, CONTEXT, refuse) as pack:
+        with pytest.raises(ValueError, match="allowedRegions: required"):
+            pack.evaluate(build_requests(fixture_plan(), CONTEXT))
+
+
+def test_a_prepared_pack_refuses_another_stacks_requests():
+    other = StackContext(project="quome-platform", stack="other", config=dict(CONTEXT.config))
+    with PreparedPack(MINI_PACK, CONTEXT, defaults) as pack:
+        with pytest.raises(AnalyzerError, match="configured for stack 'fixture'.*plan's stack 'other'"):
+            pack.evaluate(build_requests(fixture_plan("other"), other))
 
 
 def test_subprocess_and_in_process_agree_at_300_resources():

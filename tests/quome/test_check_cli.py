@@ -5,6 +5,7 @@ import argparse
 import json
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -75,6 +76,22 @@ def test_stack_option_plans_through_quome_plan(monkeypatch, capsys):
     assert calls == [("fixture", PROJECT)]
     assert code == 1
     assert capsys.readouterr().out.startswith("quome check: stack fixture, pack mini-hipaa 1.2.3, 11 resources")
+
+
+def test_stack_option_checks_over_grpc_with_the_pack_started_beside_the_program(monkeypatch, tmp_path, capsys):
+    started_before_planning = []
+
+    def fake_plan_stack(stack, project_root):
+        # The pack's process is already on its way while the program runs.
+        started_before_planning.append(any(t.name.startswith("quome-start") for t in threading.enumerate()))
+        return fixture_plan(stack)
+
+    monkeypatch.setattr(quome.plan, "plan_stack", fake_plan_stack)
+    code = run("--stack", "fixture", "--format", "json")
+    from_stack = json.loads(capsys.readouterr().out)
+    assert code == 1 and started_before_planning == [True]
+    assert run("--plan", str(write_plan(tmp_path, fixture_plan())), "--format", "json") == 1
+    assert json.loads(capsys.readouterr().out) == from_stack
 
 
 def test_output_file_gets_the_report_and_stderr_a_summary(tmp_path, capsys):

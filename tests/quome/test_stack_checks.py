@@ -3,11 +3,13 @@ and the CLI's path (subprocess + gRPC) agreeing with an in-process run of the sa
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
-from quome.check import check_plan
+from quome.check import check_plan, check_stack
 from quome.plan import plan_stack, stack_names
-from quome.report import render_text
+from quome.report import render_junit, render_text
 
 STACKS = stack_names()
 
@@ -25,6 +27,26 @@ def checked(request):
 def test_subprocess_and_in_process_runs_agree(checked):
     _, over_grpc, in_process = checked
     assert over_grpc.to_dict() == in_process.to_dict()
+
+
+def test_checking_the_stack_while_planning_it_gives_the_saved_plans_result(checked):
+    """`quome check --stack` (pack started beside the program) and `quome check --plan` agree, although
+    the program registers its resources in a different order each run."""
+    _, from_plan, _ = checked
+    assert check_stack(from_plan.stack).to_dict() == from_plan.to_dict()
+
+
+def test_a_stack_policys_notes_reach_the_resources_they_name(checked):
+    _, result, _ = checked
+    stack_policies = {name for name, info in result.policies.items() if info.kind == "stack"}
+    notes = [n for n in result.not_applicable if n.policy in stack_policies and n.urn != result.stack_urn]
+    # Every stack has EKS add-ons other than the VPC CNI, which k8s-netpol-enforcement leaves out.
+    assert any(n.policy == "k8s-netpol-enforcement" and n.type == "aws:eks/addon:Addon" for n in notes)
+    assert all(n.urn in result.resources and "urn:pulumi:" not in n.reason for n in notes)
+    suites = {s.get("name"): s for s in ET.fromstring(render_junit(result)).findall("testsuite")}
+    for note in notes:
+        (case,) = [c for c in suites[note.policy].findall("testcase") if c.get("name") == note.urn]
+        assert case.find("skipped").get("message") == f"not applicable: {note.reason}"
 
 
 def test_every_policy_ran_on_every_resource(checked):
