@@ -29,6 +29,7 @@ import runpy
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Optional, Protocol, Sequence
@@ -46,6 +47,10 @@ ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 ANALYZE_WORKERS = 4
 STACK_TYPE = "pulumi:pulumi:Stack"
 _MAX_MESSAGE = 1024 * 1024 * 400  # same limit the pack's server sets
+_CONNECT_POLL_SECONDS = 0.2
+# How long closing a PreparedPack waits for a start it has cut short (the start fails within
+# milliseconds once the process is gone; this only bounds a pathological one).
+_ABANDONED_START_SECONDS = 10.0
 _GRPC_OPTIONS = [
     ("grpc.max_receive_message_length", _MAX_MESSAGE),
     ("grpc.max_send_message_length", _MAX_MESSAGE),
@@ -513,11 +518,7 @@ class AnalyzerSession:
                                 f"gRPC port on the first stdout line (a pack must not print before "
                                 f"PolicyPack starts){_tail(self._stderr)}") from None
         self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}", options=_GRPC_OPTIONS)
-        try:
-            grpc.channel_ready_future(self._channel).result(timeout=self.startup_timeout)
-        except grpc.FutureTimeoutError:
-            raise AnalyzerError(f"policy pack {self.pack_dir} reported port {self.port} but did not "
-                                f"accept a connection{_tail(self._stderr)}") from None
+        self._wait_for_connection(proc)
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         # The CLI handshakes first; Python packs answer UNIMPLEMENTED and the CLI carries on.
         try:
@@ -527,6 +528,35 @@ class AnalyzerSession:
         except grpc.RpcError as e:
             if e.code() != grpc.StatusCode.UNIMPLEMENTED:
                 raise self._rpc_error("Handshake", e) from None
+
+    def _wait_for_connection(self, proc: subprocess.Popen) -> None:
+        # In short steps, so that a pack that dies (or is stopped) after reporting its port is
+        # reported at once instead of after the whole start-up timeout.
+        ready = grpc.channel_ready_future(self._channel)
+        deadline = time.monotonic() + self.startup_timeout
+        try:
+            while True:
+                try:
+                    ready.result(timeout=_CONNECT_POLL_SECONDS)
+                    return
+                except grpc.FutureTimeoutError:
+                    if proc.poll() is not None:
+                        raise AnalyzerError(f"policy pack {self.pack_dir} exited with status {proc.returncode} "
+                                            f"after reporting port {self.port}{_tail(self._stderr)}") from None
+                    if time.monotonic() >= deadline:
+                        raise AnalyzerError(f"policy pack {self.pack_dir} reported port {self.port} but did not "
+                                            f"accept a connection{_tail(self._stderr)}") from None
+        finally:
+            ready.cancel()
+
+    def terminate(self) -> None:
+        """Stop the pack's process now, from any thread; a start still under way then fails at once.
+
+        close() still has to be called to reap the process and release the channel.
+        """
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
 
     def _join_readers(self) -> None:
         for t in self._threads:
@@ -886,7 +916,7 @@ class PreparedPack:
     milliseconds a Python pack takes to start and answer ConfigureStack, GetAnalyzerInfo and
     Configure overlap with planning here instead of adding to the check. Everything after that is
     `evaluate`'s sequence, unchanged. Use as a context manager; the process is stopped on exit, also
-    when planning failed.
+    when planning failed (then at once, even if it was still starting).
     """
 
     def __init__(self, pack_dir: Path, context: StackContext, resolve_config: ConfigResolver, *,
@@ -894,20 +924,26 @@ class PreparedPack:
         self.session = AnalyzerSession(pack_dir, context)
         self.run = PackRun(self.session, context, resolve_config, read_pack_version(pack_dir))
         self.workers = workers
-        self._starter: Optional[concurrent.futures.ThreadPoolExecutor] = None
         self._ready: Optional[concurrent.futures.Future[None]] = None
 
     def __enter__(self) -> "PreparedPack":
-        self._starter = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="quome-start")
-        self._ready = self._starter.submit(self._start)
+        self._ready = concurrent.futures.Future()
+        # A daemon thread: a start that hangs must never keep the command from exiting.
+        threading.Thread(target=self._start, name="quome-start", daemon=True).start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
     def _start(self) -> None:
-        self.session.start()
-        self.run.configure()
+        assert self._ready is not None
+        try:
+            self.session.start()
+            self.run.configure()
+        except Exception as e:  # noqa: BLE001 - handed to whoever waits for the pack
+            self._ready.set_exception(e)
+        else:
+            self._ready.set_result(None)
 
     def evaluate(self, requests: RequestSet) -> Evaluation:
         """Wait for the pack (raising what starting or configuring it raised), then evaluate."""
@@ -917,13 +953,13 @@ class PreparedPack:
         return self.run.evaluate(requests, self.workers)
 
     def close(self) -> None:
-        if self._ready is not None:
-            # Never stop a process that is still starting: wait until it is up (or has failed).
-            concurrent.futures.wait([self._ready])
-        self.session.close()
-        if self._starter is not None:
-            self._starter.shutdown(wait=True)
-            self._starter = None
+        try:
+            if self._ready is not None and not self._ready.done():
+                # The caller gave up before the pack was up (planning failed): cut the start short.
+                self.session.terminate()
+                concurrent.futures.wait([self._ready], timeout=_ABANDONED_START_SECONDS)
+        finally:
+            self.session.close()
 
 
 def run_pack(pack_dir: Path, requests: RequestSet, resolve_config: ConfigResolver, *,

@@ -111,10 +111,12 @@ def check_stack(stack: str, *, root: Path = PROJECT_ROOT, pack_dir: Optional[Pat
     `timings`, if given, gets "plan_seconds" and "check_seconds" (all that follows the plan), for
     `quome bench`. Raises what plan_stack and check_plan raise.
     """
-    from quome.plan import PROJECT, plan_stack
+    from quome.plan import PROJECT, plan_stack, validate_stack
 
     root = Path(root)
     pack_dir = Path(pack_dir) if pack_dir else root / "policies" / "hipaa"
+    # Invalid input is reported before anything starts; planning checks the same again (milliseconds).
+    validate_stack(stack, root)
     context = stack_context({"project": PROJECT, "stack": stack}, root)
     resolve = _config_resolver(root, stack)
     started = time.perf_counter()

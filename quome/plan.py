@@ -294,15 +294,21 @@ def run_program(
     return run_under_mocks(body, stack_file.stack, account_id, region, stack_file.config, stack_file.secret_keys)
 
 
+def validate_stack(stack: str, project_root: Path = PROJECT_ROOT) -> tuple[StackFile, Any]:
+    """The stack file and its parsed config, checked alone and beside its siblings; raises ConfigError."""
+    stack_file = read_stack_file(stack, project_root)
+    spec = parse_spec(stack_file.config, stack_file.source)
+    # A stack is only valid beside its siblings: one baseline owner per account/region, one zone per account.
+    load_all_specs(project_root)
+    return stack_file, spec
+
+
 def plan_stack(stack: str, project_root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """Validate the stack's config, run the program under mocks, return the plan JSON document.
 
     Raises ConfigError for invalid configuration and PlanError for any other program failure.
     """
-    stack_file = read_stack_file(stack, project_root)
-    spec = parse_spec(stack_file.config, stack_file.source)
-    # A stack is only valid beside its siblings: one baseline owner per account/region, one zone per account.
-    load_all_specs(project_root)
+    stack_file, spec = validate_stack(stack, project_root)
     try:
         plan = run_program(stack_file, spec.account_id, spec.region, project_root)
     except ConfigError:

@@ -181,12 +181,14 @@ def split_stack_notes(reason: str, resources: Mapping[str, Any], stack_urn: str)
 def _resource_note(line: str, resources: Mapping[str, Any]) -> Optional[tuple[str, str]]:
     if not line.startswith("urn:pulumi:"):
         return None
-    # A URN holds no ": " unless its name does, so try each ": " until the prefix is a known URN.
-    at = line.find(": ")
+    # A URN holds ": " only where its name does. The longest analyzed URN the line starts with is the
+    # resource: with both "a" and "a: b" in the stack, "<urn of a: b>: why" is about "a: b" (and a
+    # note on "a" whose reason starts with "b: " reads the same way; names like that are the limit).
+    at = line.rfind(": ")
     while at != -1:
         if line[:at] in resources:
             return line[:at], line[at + 2:]
-        at = line.find(": ", at + 1)
+        at = line.rfind(": ", 0, at)
     return None
 
 

@@ -79,7 +79,9 @@ A matching, unexpired exemption makes a resource policy report *not applicable* 
 `exempted until <expires>: <reason>`. An expired one is reported as a violation
 (`exemption for <name> expired on <date>: <reason>`) and the check runs as usual. Stack policies
 cannot mark single resources not applicable, so a waived finding is dropped and the policy reports
-one not-applicable entry listing every waived finding and every resource it does not apply to.
+one not-applicable entry listing every waived finding and every resource it does not apply to, one
+line each: `<urn>: <reason>`. `quome check` splits that entry back into one per resource, so each
+resource's JUnit case shows as skipped with its own reason.
 
 ## Writing a check
 

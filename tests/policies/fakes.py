@@ -182,10 +182,13 @@ class Outcome:
         resource, `<urn>: <reason>` (test_factory pins that format)."""
         notes: dict[str, str] = {}
         for line in (self.not_applicable or "").split("\n"):
-            urn, sep, reason = line.partition(": ")
+            urn, sep, reason = line.partition(": ")  # fake names hold no ": "
             if not urn.startswith("urn:pulumi:") or not sep:
                 raise AssertionError(f"not a per-resource note: {line!r}")
-            notes[urn.rsplit("::", 1)[1]] = reason
+            name = urn.rsplit("::", 1)[1]
+            if name in notes:
+                raise AssertionError(f"two notes for resources named {name!r}: {notes[name]!r} and {reason!r}")
+            notes[name] = reason
         return notes
 
 

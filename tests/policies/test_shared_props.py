@@ -13,7 +13,9 @@ from google.protobuf import struct_pb2
 from hipaa_pack.shared_props import IdentityMemo, MessageContentMemo, share_per_request
 from quome.analyzer import build_requests
 from quome.check import check_plan, stack_context
-from quome.plan import plan_stack
+from quome.plan import PROJECT_ROOT, plan_stack, stack_names
+
+PACK = PROJECT_ROOT / "policies" / "hipaa"
 
 
 def test_memo_returns_the_first_result_for_the_same_object_and_recomputes_for_another():
@@ -113,9 +115,25 @@ def test_installed_when_the_pack_is_imported():
     assert sdk_policy.deserialize_properties is shared_props.MEMOS["deserialize_properties"]
     assert sdk_policy.json_format.MessageToDict is shared_props.MEMOS["MessageToDict"]
     assert sdk_policy.json_format.Parse is not None, "the rest of json_format is still reachable"
-    for name in shared_props.REQUEST_HELPERS:
+    for name in (*shared_props.REQUEST_HELPERS, shared_props.RUN_START):
         helper = getattr(sdk_policy._PolicyAnalyzerServicer, name)
         assert helper.__wrapped__ is shared_props._ORIGINALS[name]
+
+
+def test_configure_starts_a_run_with_no_views_kept_from_the_last_one():
+    from pulumi.runtime import proto
+
+    from quome.analyzer import load_pack_servicer
+
+    memo = shared_props.MEMOS["MessageToDict"]
+    kept = _struct(a=1)
+    view = memo(kept)
+    assert memo(kept) is view
+    servicer = load_pack_servicer(PACK)
+    servicer.Configure(proto.ConfigureAnalyzerRequest(), None)
+    hits = memo.content_hits
+    assert memo(kept) is not view and memo(kept) == view
+    assert memo.content_hits == hits, "the content cache was emptied too"
 
 
 @pytest.fixture()
@@ -128,7 +146,7 @@ def sdk_speed():
         shared_props.install()
 
 
-@pytest.mark.parametrize("stack", ["dev", "eu-prod"])
+@pytest.mark.parametrize("stack", stack_names())
 def test_whole_pack_results_are_identical_with_and_without_shared_views(sdk_speed, stack):
     plan = plan_stack(stack)
     original = sdk_policy.deserialize_properties

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -221,7 +223,10 @@ def test_a_prepared_pack_starts_and_configures_itself_while_the_caller_works():
         return defaults(pack)
 
     with PreparedPack(MINI_PACK, CONTEXT, resolve) as pack:
-        # Nothing waits for the pack until it is needed: planning happens meanwhile.
+        # The pack answers GetAnalyzerInfo and is configured with nobody waiting for it.
+        configured = threading.Event()
+        _wait_for(lambda: resolved, configured)
+        assert resolved == ["mini-hipaa"]
         evaluation = pack.evaluate(reqs)
         pid = pack.session.pid
         assert _alive(pid)
@@ -248,6 +253,35 @@ def test_a_prepared_pack_is_stopped_when_planning_fails(monkeypatch):
     # Closing waited for the start that was still under way, then stopped the process it started.
     (pid,) = closed
     assert pid is not None and not _alive(pid)
+
+
+def test_a_prepared_pack_still_starting_when_planning_fails_is_stopped_not_waited_for(tmp_path, monkeypatch):
+    pack_dir = write_pack(tmp_path, "import sys, time\nprint('starting', file=sys.stderr, flush=True)\n"
+                                    "time.sleep(120)\n")
+    printed = threading.Event()
+    start = AnalyzerSession.start
+
+    def start_then_signal(session):
+        # Planning fails only once the pack is really under way (its first stderr line is in).
+        threading.Thread(target=lambda: _wait_for(lambda: session.stderr_text(), printed), daemon=True).start()
+        start(session)
+
+    monkeypatch.setattr(AnalyzerSession, "start", start_then_signal)
+    with pytest.raises(RuntimeError, match="program failed"):
+        with PreparedPack(pack_dir, CONTEXT, defaults) as prepared:
+            assert printed.wait(30)
+            raise RuntimeError("program failed")
+    # The start was cut short (the process was stopped), not left to its 60-second port timeout.
+    with pytest.raises(AnalyzerError, match=r"exited with status -15 before reporting its gRPC port"):
+        prepared._ready.result(timeout=0)
+    assert prepared.session.pid is None
+
+
+def _wait_for(probe, event, seconds=30.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not probe():
+        time.sleep(0.01)
+    event.set()
 
 
 def test_a_prepared_pack_reports_what_configuring_it_raised():

@@ -78,7 +78,24 @@ def test_stack_option_plans_through_quome_plan(monkeypatch, capsys):
     assert capsys.readouterr().out.startswith("quome check: stack fixture, pack mini-hipaa 1.2.3, 11 resources")
 
 
-def test_stack_option_checks_over_grpc_with_the_pack_started_beside_the_program(monkeypatch, tmp_path, capsys):
+@pytest.fixture()
+def fake_stack_is_valid(monkeypatch):
+    """The fixture project's stack files hold what the mini pack reads, not a whole platform config."""
+    monkeypatch.setattr(quome.plan, "validate_stack", lambda stack, project_root: None)
+
+
+def test_invalid_stack_config_exits_2_before_the_pack_starts(monkeypatch, capsys):
+    started = []
+    monkeypatch.setattr(check.PreparedPack, "__enter__", lambda pack: started.append(pack) or pack)
+    assert run("--stack", "fixture") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("quome check: invalid input:\n")
+    assert 'quome:environment = "test": Input should be' in err
+    assert started == []
+
+
+def test_stack_option_checks_over_grpc_with_the_pack_started_beside_the_program(monkeypatch, tmp_path, capsys,
+                                                                                 fake_stack_is_valid):
     started_before_planning = []
 
     def fake_plan_stack(stack, project_root):
@@ -192,7 +209,7 @@ def test_missing_pack_exits_2(tmp_path, capsys):
                                        f"is {tmp_path / 'nopack'} a policy pack?\n")
 
 
-def test_program_failure_exits_2_without_traceback(monkeypatch, capsys):
+def test_program_failure_exits_2_without_traceback(monkeypatch, capsys, fake_stack_is_valid):
     def failing(stack, project_root):
         raise quome.plan.PlanError(f"stack '{stack}': the program failed: KeyError: 'x'")
 

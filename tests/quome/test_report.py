@@ -441,6 +441,14 @@ def test_a_stack_policys_notes_split_into_one_entry_per_resource():
         (KEY_URN, "rotated by runbook; see SEC-1"), (odd, "imported"), (BUCKET_URN, "a log sink")]
 
 
+def test_a_note_belongs_to_the_longest_urn_it_starts_with():
+    short = urn("s", "aws:s3/bucket:Bucket", "a")
+    longer = urn("s", "aws:s3/bucket:Bucket", "a: b")
+    known = {short: 0, longer: 0}
+    assert split_stack_notes(f"{longer}: imported: see SEC-2\n{short}: a sink", known, ROOT_URN) == [
+        (longer, "imported: see SEC-2"), (short, "a sink")]
+
+
 def test_stack_notes_that_name_no_analyzed_resource_stay_the_stacks():
     known = {KEY_URN: 0}
     # A whole-stack reason, or another pack's wording, is kept as it is.

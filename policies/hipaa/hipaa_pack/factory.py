@@ -238,7 +238,8 @@ def _stack_validator(
 
         def finish() -> None:
             if stack_args.not_applicable_notes:
-                # Sorted: the resources' order (and so the notes') is the engine's registration order.
+                # Sorted, so two checks of one stack say the same: the notes come in the resources'
+                # order, which is the program's registration order and differs from run to run.
                 stack_args.not_applicable(NOTE_SEPARATOR.join(sorted(set(stack_args.not_applicable_notes))))
 
         result = validate(stack_args, filtered_report)

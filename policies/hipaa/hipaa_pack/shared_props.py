@@ -17,9 +17,15 @@ Every step is a pure function of the message it starts from, so this module memo
   messages, after Analyze already converted them one by one. Equal bytes (deterministic
   serialization, which orders map keys) give the same dict, so the later views are hits too.
 
-The pack's checks only read properties and options (nothing in the pack assigns into `args.props`),
-which is what makes sharing a view safe; the pack's tests compare whole analyzer responses with and
-without this module on every platform stack.
+What makes sharing safe: the pack's checks only read properties, options and config (nothing in the
+pack assigns into `args.props`, `args.opts` or a config value; the SDK's shallow copy of a policy's
+config is all that separates policies whose config is equal), and a request is never changed after
+it was analyzed (a driver sends a new one; quome's remediation path copies the request). The pack's
+tests compare whole analyzer responses with and without this module on every platform stack.
+
+Views live for one configured run: Configure, which a driver calls once before it analyzes a stack,
+empties every memo, so a long-lived servicer (the in-process twin, a test run) holds one stack's
+views at a time.
 
 It changes how often the SDK's functions run, never what they return. If a future pulumi-policy
 renames them, `install()` leaves the SDK untouched and the pack runs at the SDK's own speed.
@@ -39,6 +45,8 @@ CACHE_ENTRIES = 50_000
 # The servicer's per-request helpers: each reads only its `request` argument (never the servicer's
 # state), so one result serves every policy and every servicer.
 REQUEST_HELPERS = ("_get_resource_options", "_get_provider_resource")
+# The gRPC method that starts a run (see the module docstring).
+RUN_START = "Configure"
 _MISSING = object()
 
 
@@ -137,6 +145,19 @@ def share_per_request(method: Callable[[Any, Any], Any], memo: IdentityMemo) -> 
     return shared
 
 
+def forget_views_first(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A servicer method that empties every memo before it runs."""
+
+    def starting_a_run(servicer: Any, *args: Any, **kwargs: Any) -> Any:
+        for memo in list(MEMOS.values()):
+            memo.clear()
+        return method(servicer, *args, **kwargs)
+
+    starting_a_run.__name__ = getattr(method, "__name__", "starting_a_run")
+    starting_a_run.__wrapped__ = method  # type: ignore[attr-defined]
+    return starting_a_run
+
+
 class _JsonFormatWithSharedDicts(ModuleType):
     """Stands in for `json_format` inside pulumi_policy.policy; only MessageToDict is memoized."""
 
@@ -159,10 +180,10 @@ def install() -> bool:
         return True
     servicer = getattr(_policy, "_PolicyAnalyzerServicer", None)
     if not all(hasattr(_policy, name) for name in _FUNCTIONS) or servicer is None or not all(
-            callable(servicer.__dict__.get(name)) for name in REQUEST_HELPERS):
+            callable(servicer.__dict__.get(name)) for name in (*REQUEST_HELPERS, RUN_START)):
         return False
     _ORIGINALS.update({name: getattr(_policy, name) for name in _FUNCTIONS})
-    _ORIGINALS.update({name: servicer.__dict__[name] for name in REQUEST_HELPERS})
+    _ORIGINALS.update({name: servicer.__dict__[name] for name in (*REQUEST_HELPERS, RUN_START)})
     MEMOS["MessageToDict"] = MessageContentMemo(_json_format.MessageToDict)
     MEMOS["deserialize_properties"] = IdentityMemo(_ORIGINALS["deserialize_properties"])
     MEMOS["unknown_checking_proxy"] = IdentityMemo(_ORIGINALS["unknown_checking_proxy"])
@@ -172,6 +193,7 @@ def install() -> bool:
     for name in REQUEST_HELPERS:
         MEMOS[name] = IdentityMemo(_ORIGINALS[name])
         setattr(servicer, name, share_per_request(_ORIGINALS[name], MEMOS[name]))
+    setattr(servicer, RUN_START, forget_views_first(_ORIGINALS[RUN_START]))
     return True
 
 
@@ -179,6 +201,6 @@ def uninstall() -> None:
     """Restore the SDK's own functions (tests compare results both ways)."""
     servicer = _policy._PolicyAnalyzerServicer  # pylint: disable=protected-access
     for name, original in _ORIGINALS.items():
-        setattr(servicer if name in REQUEST_HELPERS else _policy, name, original)
+        setattr(_policy if name in _FUNCTIONS else servicer, name, original)
     _ORIGINALS.clear()
     MEMOS.clear()
