@@ -278,8 +278,7 @@ def _expect(cond: bool, where: str, what: str) -> None:
         raise PlanError(f"{where}: {what}")
 
 
-def parse_resource(i: int, raw: Any) -> PlanResource:
-    """One entry of a plan document's "resources", checked; `i` is its index, for messages."""
+def _parse_resource(i: int, raw: Any) -> PlanResource:
     where = f"resources[{i}]"
     _expect(isinstance(raw, dict), where, f"expected an object, got {type(raw).__name__}")
     for key in ("urn", "type", "name"):
@@ -349,7 +348,7 @@ def build_requests(plan: Mapping[str, Any], context: StackContext) -> RequestSet
     for key in ("project", "stack"):
         _expect(isinstance(plan.get(key), str) and plan[key] != "", "plan", f'"{key}" must be a non-empty string')
     _expect(isinstance(plan.get("resources"), list), "plan", '"resources" must be a list')
-    resources = [parse_resource(i, r) for i, r in enumerate(plan["resources"])]
+    resources = [_parse_resource(i, r) for i, r in enumerate(plan["resources"])]
     seen: set[str] = set()
     for r in resources:
         _expect(r.urn not in seen, f"resource {r.urn}", "appears twice in the plan")
@@ -360,8 +359,8 @@ def build_requests(plan: Mapping[str, Any], context: StackContext) -> RequestSet
         # Mocks parent top-level resources to a root stack they never list: use that URN.
         root = next((r.parent for r in resources if r.parent and split_urn(r.parent)[0] == STACK_TYPE),
                     stack_urn(plan["project"], plan["stack"]))
-        resources.insert(0, root_stack_resource(plan["project"], plan["stack"], root))
-    resources = [with_root_parent(r, root) for r in resources]
+        resources.insert(0, _root_stack_resource(root, f"{plan['project']}-{plan['stack']}"))
+    resources = [_with_root_parent(r, root) for r in resources]
 
     by_urn = {r.urn: r for r in resources}
     requests = []
@@ -370,25 +369,25 @@ def build_requests(plan: Mapping[str, Any], context: StackContext) -> RequestSet
         # No silent empty provider: a residency policy judging an unknown region would lie.
         _expect(not r.provider or prov is not None, f"resource {r.urn}",
                 f"its provider {r.provider} is not in the plan")
-        requests.append(analyze_request(r, prov))
+        requests.append(_analyze_request(r, prov))
     return RequestSet(context=context, stack_urn=root, resources=tuple(resources), analyze=tuple(requests))
 
 
-def root_stack_resource(project: str, stack: str, urn: Optional[str] = None) -> PlanResource:
+def _root_stack_resource(urn: str, name: str) -> PlanResource:
     """The root `pulumi:pulumi:Stack` resource the engine registers first (a plan from mocks omits it)."""
-    return PlanResource(urn=urn or stack_urn(project, stack), type=STACK_TYPE, name=f"{project}-{stack}",
+    return PlanResource(urn=urn, type=STACK_TYPE, name=name,
                         custom=False, parent=None, protect=False, provider=None, inputs={}, dependencies=(),
                         property_dependencies={}, options={})
 
 
-def with_root_parent(resource: PlanResource, root: str) -> PlanResource:
+def _with_root_parent(resource: PlanResource, root: str) -> PlanResource:
     """As the engine does: a resource registered without a parent is the root stack's child."""
     if resource.parent or resource.type == STACK_TYPE:
         return resource
     return dataclasses.replace(resource, parent=root)
 
 
-def analyze_request(resource: PlanResource, provider: Optional[PlanResource]) -> proto.AnalyzeRequest:
+def _analyze_request(resource: PlanResource, provider: Optional[PlanResource]) -> proto.AnalyzeRequest:
     """The engine's Analyze request for one resource: its inputs, options and provider."""
     req = proto.AnalyzeRequest(type=resource.type, urn=resource.urn, name=resource.name,
                                properties=_struct(resource.inputs), options=_options(resource))
@@ -615,7 +614,6 @@ class AnalyzerSession:
     def analyze(self, request: proto.AnalyzeRequest) -> proto.AnalyzeResponse:
         assert self._stub
         return self._call("Analyze", self._stub.Analyze, request, request.urn)
-
 
     def analyze_stack(self, request: proto.AnalyzeStackRequest) -> proto.AnalyzeResponse:
         assert self._stub

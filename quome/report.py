@@ -167,14 +167,14 @@ def split_stack_notes(reason: str, resources: Mapping[str, Any], stack_urn: str)
     rest: list[str] = []
     for line in reason.split("\n"):
         found = _resource_note(line, resources)
-        if found is None:
-            rest.append(line)
-        else:
+        if found is not None:
             pairs.append(found)
+        elif line.strip():
+            rest.append(line)
     if not pairs:
         return [(stack_urn, reason)]
-    if any(line.strip() for line in rest):
-        pairs.append((stack_urn, "\n".join(line for line in rest if line.strip())))
+    if rest:
+        pairs.append((stack_urn, "\n".join(rest)))
     return pairs
 
 
