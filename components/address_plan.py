@@ -31,12 +31,13 @@ service port, and AWS limits each group to 60 inbound and 60 outbound rules by d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 from components.network_spec import NetworkSpec
 
@@ -399,17 +400,22 @@ def _quota_problems(network: NetworkSpec, dedicated: Sequence[tuple[int, Organiz
         total = needed(zones, len(dedicated))
         if total <= quota:
             continue
-        if needed(zones, 0) > quota:
-            culprit = "the shared tiers alone do not fit"
-        else:
-            fitting = next(n for n in range(len(dedicated)) if needed(zones, n + 1) > quota)
-            first_index, first = dedicated[fitting]
-            culprit = f"organizations[{first_index}] '{first.id}' is the first dedicated organization that does not fit"
+        culprit = _culprit(functools.partial(needed, zones), quota, dedicated, "the shared tiers")
         problems.append(
             f"{NAMESPACE}:network.quotas.{key} = {quota}: the address plan needs {total} {what} ({how}); "
             f"{culprit}. Raise the VPC quota with AWS and set the new value here, or dedicate fewer organizations"
         )
     return problems + _rule_quota_problems(network, dedicated)
+
+
+def _culprit(needed: Callable[[int], int], quota: int, dedicated: Sequence[tuple[int, OrganizationLike]],
+             shared: str) -> str:
+    """Why `needed(len(dedicated))` exceeds `quota`: the shared part alone, or the first organization too many."""
+    if needed(0) > quota:
+        return f"{shared} alone do not fit"
+    fitting = next(n for n in range(len(dedicated)) if needed(n + 1) > quota)
+    first_index, first = dedicated[fitting]
+    return f"organizations[{first_index}] '{first.id}' is the first dedicated organization that does not fit"
 
 
 def _rule_quota_problems(network: NetworkSpec, dedicated: Sequence[tuple[int, OrganizationLike]]) -> list[str]:
@@ -425,14 +431,9 @@ def _rule_quota_problems(network: NetworkSpec, dedicated: Sequence[tuple[int, Or
                 f"this does not depend on how many organizations are dedicated; organizations[{dedicated[0][0]}] "
                 f"'{dedicated[0][1].id}' is the first whose group does not fit"
             )
-        elif security_group_rule_counts(ports, 0)[(group, direction)] > quota:
-            culprit = "the shared groups alone do not fit"
         else:
-            fitting = next(
-                n for n in range(len(dedicated)) if security_group_rule_counts(ports, n + 1)[(group, direction)] > quota
-            )
-            first_index, first = dedicated[fitting]
-            culprit = f"organizations[{first_index}] '{first.id}' is the first dedicated organization that does not fit"
+            culprit = _culprit(lambda n, key=(group, direction): security_group_rule_counts(ports, n)[key], quota,
+                               dedicated, "the shared groups")
         problems.append(
             f"{NAMESPACE}:network.quotas.rulesPerSecurityGroup = {quota}: {SECURITY_GROUP_DESCRIPTIONS[group]} needs "
             f"{total} {direction} rules ({_RULE_REASONS[(group, direction)]}; {ports} service ports, "
