@@ -135,7 +135,8 @@ VOLUME_KEY_ACTIONS: tuple[str, ...] = (
     "kms:DescribeKey",
 )
 """What creating and attaching EBS volumes needs of a key besides CreateGrant (EC2 decrypts through the
-grant), and all that an organization key allows through EC2 (components/organization.py EBS_KEY_ACTIONS)."""
+grant), and all that an organization key allows through EC2 (components/organization.py EBS_KEY_ACTIONS
+is this tuple)."""
 
 
 IAM_NAME_MAX = 64

@@ -37,7 +37,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.cluster import AccessEntryRequest, ebs_csi_key_grant, pod_identity_trust_policy
+from components.cluster import (
+    IAM_NAME_MAX,
+    VOLUME_KEY_ACTIONS,
+    AccessEntryRequest,
+    ebs_csi_key_grant,
+    pod_identity_trust_policy,
+)
 from components.cluster_k8s import (
     RUNTIME_CLASS_LABEL,
     SHARED_RUNTIME_CLASS,
@@ -63,7 +69,6 @@ MAX_SESSION_SECONDS = 3600
 """One hour: people re-authenticate at least hourly to keep cluster access."""
 PRINCIPAL_TAG_ORGANIZATION = "quome-organization"
 PRINCIPAL_TAG_ROLE = "quome-org-role"
-IAM_NAME_MAX = 64
 
 
 def namespace_name(org_id: str) -> str:
@@ -102,12 +107,9 @@ def iam_role_arn(account_id: str, org_id: str, role: str) -> str:
 # a grant through which EC2 itself decrypts the data key when it attaches the volume (AWS KMS guide,
 # "How Amazon EBS uses AWS KMS"). The caller never needs kms:Decrypt, so the org key lets only the org's
 # roles decrypt. Nor kms:ReEncryptFrom: it would move the org's data under a key someone else decrypts
-# with; data may come in under the org key (ReEncryptTo), never go out.
-EBS_KEY_ACTIONS: tuple[str, ...] = (
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:ReEncryptTo",
-    "kms:DescribeKey",
-)
+# with; data may come in under the org key (ReEncryptTo), never go out. That is exactly what the EBS CSI
+# driver's role is given for volumes (components/cluster.py), so the two cannot drift apart.
+EBS_KEY_ACTIONS: tuple[str, ...] = VOLUME_KEY_ACTIONS
 SECRETS_KEY_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:DescribeKey")
 SECRET_WRITER_ROLES: tuple[str, ...] = ("owner", "admin")
 """The org's people who create, update and rotate its secrets (the workload role only reads them)."""
