@@ -12,9 +12,7 @@ from typing import Any, Callable
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
-from .props import as_list, resources_of
-
-TRAIL_TOKEN = "aws:cloudtrail/trail:Trail"
+from .props import TRAIL_TOKEN, as_list, resources_of
 
 
 def report_unless_a_trail_passes(args: StackValidationArgs, report_violation: ReportViolation,

@@ -348,12 +348,12 @@ class LogSinks:
         return self.refusals.get(bucket.urn)
 
 
-# The tag aud-audit-bucket-object-lock's audit_buckets() reads: such a bucket holds audit logs, which must
-# be WORM, encrypted with our key and access-logged, so no quome:log-sink tag takes it out of those controls.
-_PURPOSE_TAG = "quome:purpose"
-_AUDIT_PURPOSE = "audit"
-# cloudtrail.TRAIL_TOKEN; that module imports this one.
-_TRAIL_TOKEN = "aws:cloudtrail/trail:Trail"
+# A bucket tagged quome:purpose "audit" holds audit logs (aud-audit-bucket-object-lock's audit_buckets()),
+# which must be WORM, encrypted with our key and access-logged, so no quome:log-sink tag takes it out of
+# those controls.
+PURPOSE_TAG = "quome:purpose"
+AUDIT_PURPOSE = "audit"
+TRAIL_TOKEN = "aws:cloudtrail/trail:Trail"
 _UNKNOWN = object()
 # Sink kind -> (the sender's input that joins it to the sink, the path of the delivered-to bucket name).
 _DELIVERY_INPUTS = {S3_ACCESS_LOG_SINK: ("targetBucket", "targetBucket"),
@@ -377,7 +377,7 @@ def log_sinks(args: StackValidationArgs) -> LogSinks:
     Every other tagged bucket gets a refusal that names the tag value found and what is required.
     """
     bucket_urns = {bucket.urn for bucket in resources_of(args, BUCKET_TOKENS)}
-    trails_by_destination = by_joined_urn(resources_of(args, _TRAIL_TOKEN), "s3BucketName")
+    trails_by_destination = by_joined_urn(resources_of(args, TRAIL_TOKEN), "s3BucketName")
     deliveries: dict[str, dict[str, list[PolicyResource]]] = {}
 
     def delivered_to(kind: str) -> dict[str, list[PolicyResource]]:
@@ -406,8 +406,8 @@ def log_sinks(args: StackValidationArgs) -> LogSinks:
                                     f"treated as a log sink (its logs must be WORM and encrypted with a "
                                     f"customer-managed key); required no {LOG_SINK_TAG} tag on it")
             continue
-        if tags(bucket.props).get(_PURPOSE_TAG) == _AUDIT_PURPOSE:
-            refusals[bucket.urn] = (f"{where}, but tag {_PURPOSE_TAG} is {_AUDIT_PURPOSE!r}; an audit bucket is "
+        if tags(bucket.props).get(PURPOSE_TAG) == AUDIT_PURPOSE:
+            refusals[bucket.urn] = (f"{where}, but tag {PURPOSE_TAG} is {AUDIT_PURPOSE!r}; an audit bucket is "
                                     f"never treated as a log sink (its logs must be WORM and encrypted with a "
                                     f"customer-managed key); required no {LOG_SINK_TAG} tag on it")
             continue

@@ -20,8 +20,10 @@ from ..catalog import CATALOG
 from ..cloudtrail import TRAIL_TOKEN
 from ..factory import StackArgs, stack_policy
 from ..props import (
+    AUDIT_PURPOSE,
     BUCKET_OBJECT_LOCK_TOKENS,
     BUCKET_TOKENS,
+    PURPOSE_TAG,
     as_bool,
     as_int,
     by_joined_urn,
@@ -36,8 +38,6 @@ from ..props import (
 
 CONTROL = CATALOG["aud-audit-bucket-object-lock"]
 
-PURPOSE_TAG = "quome:purpose"
-AUDIT_PURPOSE = "audit"
 COMPLIANCE = "COMPLIANCE"
 DAYS_PER_YEAR = 365
 
