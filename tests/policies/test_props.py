@@ -63,16 +63,17 @@ def test_plain_turns_proxies_into_dicts_and_lists():
 def test_tags_read_tags_never_tags_all():
     p = engine_props({"tags": {"quome:log-sink": "s3-access-logs"}, "tagsAll": {"quome:purpose": "audit"}})
     assert dict(props.tags(p)) == {"quome:log-sink": "s3-access-logs"}
-    assert props.is_log_sink(p) and props.log_sink_kind(p) == "s3-access-logs"
+    assert props.log_sink_kind(p) == "s3-access-logs" and props.log_sink_kind(p) in props.LOG_SINK_KINDS
     defaults_only = engine_props({"tagsAll": {"quome:log-sink": "s3-access-logs"}})
-    assert not props.is_log_sink(defaults_only) and props.log_sink_kind(defaults_only) is None
+    assert props.log_sink_kind(defaults_only) is None
 
 
 @pytest.mark.parametrize("value, sink", [
     ("s3-access-logs", True), ("alb-access-logs", True), ("audit", False), ("", False), ("S3-ACCESS-LOGS", False),
 ])
-def test_is_log_sink_needs_a_known_sink_kind(value, sink):
-    assert props.is_log_sink(engine_props({"tags": {"quome:log-sink": value}})) is sink
+def test_a_known_sink_kind_is_needed(value, sink):
+    # log_sinks() refuses any tag value outside LOG_SINK_KINDS; the match is exact.
+    assert (props.log_sink_kind(engine_props({"tags": {"quome:log-sink": value}})) in props.LOG_SINK_KINDS) is sink
 
 
 LOGGING, LOGGING_V2 = "aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"

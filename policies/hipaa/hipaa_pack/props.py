@@ -186,16 +186,6 @@ def tags(props: Any) -> Mapping[str, str]:
     return value if isinstance(value, Mapping) else {}
 
 
-def is_log_sink(props: Any) -> bool:
-    """True for buckets whose quome:log-sink tag names a known sink kind (LOG_SINK_KINDS).
-
-    This is all a resource policy can see: it cannot tell whether anything delivers to the bucket.
-    Stack policies must use log_sinks(), which also requires the delivery; the tag alone takes a
-    bucket out of SSE-KMS, object lock and its own access logging, and anyone can set a tag.
-    """
-    return log_sink_kind(props) in LOG_SINK_KINDS
-
-
 def log_sink_kind(props: Any) -> Optional[str]:
     """The value of the quome:log-sink tag (e.g. "alb-access-logs"), or None when untagged."""
     return tags(props).get(LOG_SINK_TAG)
