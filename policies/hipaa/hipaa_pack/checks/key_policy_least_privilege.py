@@ -150,34 +150,37 @@ def _wildcard_principal(statement: Mapping[str, Any]) -> bool:
     return False
 
 
-def _pinned(condition: Any) -> bool:
-    """Some clause holds the caller to named organizations or accounts (clauses are ANDed, so one is enough)."""
+def _some_clause(condition: Any, holds: Callable[[str, str, list[Any]], bool]) -> bool:
+    """Some clause `operator: {key: values}` of the Condition satisfies holds(operator, key in lower case,
+    values as a non-empty list). Clauses are ANDed, so one that narrows the statement is enough."""
     if not isinstance(condition, Mapping):
         return False
     for operator, clauses in condition.items():
-        if operator not in PINNING_OPERATORS or not isinstance(clauses, Mapping):
+        if not isinstance(clauses, Mapping):
             continue
         for key, values in clauses.items():
-            pattern = PINNING_KEYS.get(str(key).lower())
             items = as_list(values)
-            if pattern and items and all(isinstance(v, str) and pattern.fullmatch(v) for v in items):
+            if items and holds(operator, str(key).lower(), items):
                 return True
     return False
+
+
+def _pinned(condition: Any) -> bool:
+    """Some clause holds the caller to named organizations or accounts."""
+
+    def pins(operator: str, key: str, items: list[Any]) -> bool:
+        pattern = PINNING_KEYS.get(key)
+        return (operator in PINNING_OPERATORS and pattern is not None
+                and all(isinstance(v, str) and pattern.fullmatch(v) for v in items))
+
+    return _some_clause(condition, pins)
 
 
 def _grants_for_aws_resources(condition: Any) -> bool:
     """Bool kms:GrantIsForAWSResource true: only an integrated AWS service creating a grant for the resource
     it protects. BoolIfExists would also pass a request without the key, so it does not count."""
-    if not isinstance(condition, Mapping):
-        return False
-    clauses = condition.get("Bool")
-    if not isinstance(clauses, Mapping):
-        return False
-    for key, values in clauses.items():
-        items = as_list(values)
-        if str(key).lower() == "kms:grantisforawsresource" and items and all(as_bool(v) is True for v in items):
-            return True
-    return False
+    return _some_clause(condition, lambda operator, key, items: (
+        operator == "Bool" and key == "kms:grantisforawsresource" and all(as_bool(v) is True for v in items)))
 
 
 # ------------------------------------------------------------------------------------ organizations
@@ -212,25 +215,16 @@ def _principals_not_admitted(statement: Mapping[str, Any], admitted_role: Callab
 
 def _pinned_to_organization(condition: Any, organization: str) -> bool:
     """The condition admits only callers tagged with the organization, or only its role ARNs."""
-    if not isinstance(condition, Mapping):
-        return False
     tag_key = f"aws:principaltag/{ORGANIZATION_TAG}"
     role = _org_role_re(organization)
-    for operator, clauses in condition.items():
-        if not isinstance(clauses, Mapping):
-            continue
-        for key, values in clauses.items():
-            key = str(key).lower()
-            items = as_list(values)
-            if not items:
-                continue
-            if key == tag_key and operator in ("StringEquals", "StringEqualsIgnoreCase") \
-                    and all(v == organization for v in items):
-                return True
-            if key == "aws:principalarn" and operator in ARN_OPERATORS \
-                    and all(isinstance(v, str) and role.match(v) for v in items):
-                return True
-    return False
+
+    def narrows(operator: str, key: str, items: list[Any]) -> bool:
+        if key == tag_key and operator in ("StringEquals", "StringEqualsIgnoreCase"):
+            return all(v == organization for v in items)
+        return (key == "aws:principalarn" and operator in ARN_OPERATORS
+                and all(isinstance(v, str) and role.match(v) for v in items))
+
+    return _some_clause(condition, narrows)
 
 
 def _unnamed_principals(statement: Mapping[str, Any]) -> list[str]:
@@ -241,19 +235,10 @@ def _unnamed_principals(statement: Mapping[str, Any]) -> list[str]:
 
 
 def _names_roles(condition: Any) -> bool:
-    """ArnEquals or ArnLike holds aws:PrincipalArn to concrete role ARNs (clauses are ANDed: one is enough)."""
-    if not isinstance(condition, Mapping):
-        return False
-    for operator in NAMING_OPERATORS:
-        clauses = condition.get(operator)
-        if not isinstance(clauses, Mapping):
-            continue
-        for key, values in clauses.items():
-            items = as_list(values)
-            if str(key).lower() == "aws:principalarn" and items \
-                    and all(isinstance(v, str) and CONCRETE_ROLE_ARN.fullmatch(v) for v in items):
-                return True
-    return False
+    """ArnEquals or ArnLike holds aws:PrincipalArn to concrete role ARNs."""
+    return _some_clause(condition, lambda operator, key, items: (
+        operator in NAMING_OPERATORS and key == "aws:principalarn"
+        and all(isinstance(v, str) and CONCRETE_ROLE_ARN.fullmatch(v) for v in items)))
 
 
 POLICY = resource_policy(CONTROL, validate)
