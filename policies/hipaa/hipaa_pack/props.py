@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -433,6 +433,19 @@ def _names_bucket(sender: PolicyResource, prop: str, value_path: str, bucket: Po
     if target is _UNKNOWN or name is _UNKNOWN:
         return {urn for urn in joined(sender, prop) if urn in bucket_urns} == {bucket.urn}
     return isinstance(target, str) and target == name
+
+
+def read_known(readers: Iterable[Callable[[], Any]]) -> tuple[list[Any], Optional[UnknownValueError]]:
+    """What each reader returns, skipping those whose value is unknown during preview, and the first
+    unknown one's error (None when every value was known)."""
+    known: list[Any] = []
+    unknown: Optional[UnknownValueError] = None
+    for read in readers:
+        try:
+            known.append(read())
+        except UnknownValueError as error:
+            unknown = unknown or error
+    return known, unknown
 
 
 def _read(props: Any, path: str) -> Any:

@@ -57,7 +57,7 @@ from ..cloudtrail import (
     report_unless_a_trail_passes,
 )
 from ..factory import StackArgs, stack_policy
-from ..props import BUCKET_TOKENS, as_bool, as_list, joined, log_sinks, resources_of, shown
+from ..props import BUCKET_TOKENS, as_bool, as_list, joined, log_sinks, read_known, resources_of, shown
 
 CONTROL = CATALOG["aud-cloudtrail-s3-data-events"]
 
@@ -113,17 +113,8 @@ class LogDeliveryBuckets:
 
 
 def _read_names(readers: list[Any]) -> tuple[frozenset[str], Optional[UnknownValueError]]:
-    names: set[str] = set()
-    unknown = None
-    for read in readers:
-        try:
-            name = read()
-        except UnknownValueError as e:
-            unknown = unknown or e
-            continue
-        if isinstance(name, str) and name:
-            names.add(name)
-    return frozenset(names), unknown
+    values, unknown = read_known(readers)
+    return frozenset(name for name in values if isinstance(name, str) and name), unknown
 
 
 def validate(args: StackArgs, report_violation: ReportViolation) -> None:

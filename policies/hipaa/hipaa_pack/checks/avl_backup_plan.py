@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, Optional
 
 from pulumi_policy import PolicyConfigSchema, PolicyResource, ReportViolation
@@ -42,7 +43,18 @@ from pulumi_policy.proxy import UnknownValueError
 
 from ..catalog import CATALOG
 from ..factory import StackArgs, stack_policy
-from ..props import as_int, as_list, by_joined_urn, dig, joined, k8s_name, region_input, resources_of, shown
+from ..props import (
+    as_int,
+    as_list,
+    by_joined_urn,
+    dig,
+    joined,
+    k8s_name,
+    read_known,
+    region_input,
+    resources_of,
+    shown,
+)
 from .acc_secrets_rotation import max_interval_days
 
 CONTROL = CATALOG["avl-backup-plan"]
@@ -264,13 +276,7 @@ def _known_entries(value: Any) -> tuple[list[Any], Optional[UnknownValueError]]:
         return [], None
     if not isinstance(value, Sequence) or isinstance(value, str):
         return [value], None
-    known, unknown = [], None
-    for index in range(len(value)):
-        try:
-            known.append(value[index])
-        except UnknownValueError as error:
-            unknown = unknown or error
-    return known, unknown
+    return read_known(partial(value.__getitem__, index) for index in range(len(value)))
 
 
 def _selection_region(selection: PolicyResource) -> Optional[str]:
